@@ -1,0 +1,90 @@
+// swift-tools-version: 6.1
+//
+// Canary: progressive delivery for ML models. See README.md and
+// ../shared/DESIGN.md for the architecture; the layering below is the one
+// DESIGN.md §2 describes: C shims at the bottom, pure logic in CanaryCore,
+// services above, one thin executable on top.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Canary",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "canary", targets: ["canary"]),
+        .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
+        .library(name: "CanaryShm", targets: ["CanaryShm"]),
+        .library(name: "CanaryCore", targets: ["CanaryCore"]),
+        .library(name: "CanaryWire", targets: ["CanaryWire"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // MARK: C shims
+        .systemLibrary(
+            name: "CZeroMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        .target(name: "CCanaryShm"),
+
+        // MARK: Libraries
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
+        .target(name: "CanaryShm", dependencies: ["CCanaryShm"], swiftSettings: strict),
+        .target(
+            name: "CanaryCore",
+            dependencies: [
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "CanaryWire",
+            dependencies: [
+                "CanaryCore",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "CanaryCLI",
+            dependencies: [
+                "CanaryCore", "CanaryWire", "ZeroMQ", "CanaryShm",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // MARK: Executables
+        .executableTarget(name: "canary", dependencies: ["CanaryCLI"], swiftSettings: strict),
+        .executableTarget(
+            name: "canary-bench",
+            dependencies: ["ZeroMQ", "CanaryShm", "CCanaryShm", "CanaryCore", "CanaryWire"],
+            path: "Benchmarks/canary-bench",
+            swiftSettings: strict
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: strict),
+        .testTarget(name: "CanaryShmTests", dependencies: ["CanaryShm", "CCanaryShm"], swiftSettings: strict),
+        .testTarget(
+            name: "CanaryCoreTests",
+            dependencies: [
+                "CanaryCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "CanaryWireTests", dependencies: ["CanaryWire", "CanaryCore"], swiftSettings: strict),
+    ]
+)

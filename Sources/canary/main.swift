@@ -1,0 +1,3 @@
+import CanaryCLI
+
+await CanaryCommand.runFromProcessArguments()
