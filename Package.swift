@@ -67,11 +67,19 @@ let package = Package(
 
         // MARK: Executables
         .executableTarget(name: "canary", dependencies: ["CanaryCLI"], swiftSettings: strict),
+        // Benchmarks print side-by-side ratios against a baseline measured in
+        // the same run; run them with `swift run -c release NAME`.
         .executableTarget(
-            name: "canary-bench",
-            dependencies: ["ZeroMQ", "CanaryShm", "CCanaryShm", "CanaryCore", "CanaryWire"],
-            path: "Benchmarks/canary-bench",
-            swiftSettings: strict
+            name: "zmq-bench", dependencies: ["ZeroMQ"],
+            path: "Benchmarks/ZeroMQBench", swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "shm-bench", dependencies: ["CanaryShm", "CCanaryShm"],
+            path: "Benchmarks/ShmBench", swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "judge-bench", dependencies: ["CanaryCore"],
+            path: "Benchmarks/JudgeBench", swiftSettings: strict
         ),
 
         // MARK: Tests
