@@ -30,11 +30,12 @@ let package = Package(
     ],
     targets: [
         // MARK: C shims
-        .systemLibrary(
-            name: "CZeroMQ",
-            pkgConfig: "libzmq",
-            providers: [.apt(["libzmq3-dev"])]
-        ),
+        // libzmq from the system (Debian: libzmq3-dev, installed by .ci/run and
+        // scripts/install-deps). Not found through pkg-config on purpose:
+        // Debian's libzmq.pc adds `-isystem /usr/include/mit-krb5`, a flag
+        // SwiftPM refuses with a warning on every build; zmq.h and libzmq.so
+        // sit on the default search paths, which is all the module map needs.
+        .systemLibrary(name: "CZeroMQ"),
         .target(name: "CCanaryShm"),
 
         // MARK: Libraries
