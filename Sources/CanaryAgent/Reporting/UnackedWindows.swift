@@ -1,0 +1,58 @@
+/// Windows sent to the coordinator and not yet acknowledged, oldest first.
+///
+/// Bounded: when full, the oldest is dropped (and counted) so a long
+/// coordinator outage costs old history, never the agent's memory. After a
+/// reconnect everything still here is resent in order; the coordinator's
+/// de-duplication by (agent, epoch, sequence) makes that safe.
+public struct UnackedWindows<Payload: Sendable>: Sendable {
+    public struct Entry: Sendable {
+        public let sequence: UInt64
+        public let payload: Payload
+        /// When it was last sent (ms), to pace resends.
+        public var lastSentMs: Int64
+    }
+
+    public let capacity: Int
+    public private(set) var entries: [Entry] = []
+    /// Windows dropped because the buffer was full, since the agent started.
+    public private(set) var droppedTotal: UInt64 = 0
+
+    public init(capacity: Int) {
+        precondition(capacity > 0, "UnackedWindows capacity must be positive")
+        self.capacity = capacity
+    }
+
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
+
+    /// Adds a window just sent; returns the sequence of a dropped window, if any.
+    @discardableResult
+    public mutating func append(sequence: UInt64, payload: Payload, sentMs: Int64) -> UInt64? {
+        var dropped: UInt64?
+        if entries.count >= capacity {
+            dropped = entries.removeFirst().sequence
+            droppedTotal += 1
+        }
+        entries.append(Entry(sequence: sequence, payload: payload, lastSentMs: sentMs))
+        return dropped
+    }
+
+    /// Removes an acknowledged (or refused) window; returns whether it was here.
+    @discardableResult
+    public mutating func acknowledge(_ sequence: UInt64) -> Bool {
+        guard let index = entries.firstIndex(where: { $0.sequence == sequence }) else { return false }
+        entries.remove(at: index)
+        return true
+    }
+
+    /// The windows to send again (oldest first) whose last send is older
+    /// than `olderThanMs`; marks them as sent at `nowMs`.
+    public mutating func takeForResend(nowMs: Int64, olderThanMs: Int64) -> [Entry] {
+        var due: [Entry] = []
+        for index in entries.indices where nowMs - entries[index].lastSentMs >= olderThanMs {
+            entries[index].lastSentMs = nowMs
+            due.append(entries[index])
+        }
+        return due
+    }
+}

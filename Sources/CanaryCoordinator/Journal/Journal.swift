@@ -1,0 +1,198 @@
+import Foundation
+import GRDB
+
+/// The coordinator's durable memory: SQLite in WAL mode through GRDB.
+///
+/// Holds the rollouts with their state-machine snapshots, every event and
+/// decision with its evidence, per-second per-version aggregates, the window
+/// de-duplication marks and the last route table per model. Writes go
+/// through ``commit(_:)`` in one transaction per coordinator step.
+public final class Journal: Sendable {
+    public let path: String
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed) the journal at `path` and migrates it.
+    public init(path: String) throws(JournalError) {
+        self.path = path
+        do {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(5)
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw JournalError(path: path, operation: "open", underlying: error)
+        }
+        do {
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw JournalError(path: path, operation: "migrate", underlying: error)
+        }
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "meta") { t in
+                t.primaryKey("key", .text)
+                t.column("value", .text).notNull()
+            }
+            try db.create(table: "rollout") { t in
+                t.primaryKey("id", .text)
+                t.column("model", .text).notNull()
+                t.column("baseline", .text).notNull()
+                t.column("canary", .text).notNull()
+                t.column("planSource", .text).notNull()
+                t.column("stateJSON", .text).notNull()
+                t.column("phase", .text).notNull()
+                t.column("active", .boolean).notNull()
+                t.column("createdMs", .integer).notNull()
+                t.column("updatedMs", .integer).notNull()
+            }
+            try db.create(index: "rollout_active", on: "rollout", columns: ["active", "model"])
+            try db.create(table: "event") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("rolloutID", .text)
+                t.column("tMs", .integer).notNull()
+                t.column("kind", .text).notNull()
+                t.column("action", .text).notNull()
+                t.column("reason", .text).notNull()
+                t.column("payloadJSON", .text).notNull()
+            }
+            try db.create(index: "event_rollout", on: "event", columns: ["rolloutID", "id"])
+            try db.create(table: "aggregate") { t in
+                t.column("model", .text).notNull()
+                t.column("version", .text).notNull()
+                t.column("second", .integer).notNull()
+                t.column("requests", .integer).notNull()
+                t.column("errors", .integer).notNull()
+                t.column("p50Us", .double).notNull()
+                t.column("p95Us", .double).notNull()
+                t.column("p99Us", .double).notNull()
+                t.column("labeled", .integer).notNull()
+                t.column("correct", .integer).notNull()
+                t.column("ringLost", .integer).notNull()
+                t.primaryKey(["model", "version", "second"])
+            }
+            try db.create(table: "dedupe") { t in
+                t.column("agentID", .text).notNull()
+                t.column("agentEpoch", .integer).notNull()
+                t.column("contiguous", .integer).notNull()
+                t.column("aboveJSON", .text).notNull()
+                t.column("updatedMs", .integer).notNull()
+                t.primaryKey(["agentID", "agentEpoch"])
+            }
+            try db.create(table: "route") { t in
+                t.primaryKey("model", .text)
+                t.column("sequence", .integer).notNull()
+                t.column("tableJSON", .text).notNull()
+                t.column("updatedMs", .integer).notNull()
+            }
+        }
+        return migrator
+    }
+
+    /// Writes a whole coordinator step atomically.
+    public func commit(_ batch: JournalBatch) throws(JournalError) {
+        guard !batch.isEmpty else { return }
+        do {
+            try pool.write { db in
+                for rollout in batch.rollouts { try rollout.save(db) }
+                for event in batch.events { try event.insert(db) }
+                for aggregate in batch.aggregates {
+                    // Windows of several agents land in the same second: add up
+                    // the counts; quantiles keep the latest merged estimate.
+                    try db.execute(
+                        sql: """
+                            INSERT INTO aggregate (model, version, second, requests, errors, p50Us, p95Us, p99Us, labeled, correct, ringLost)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            ON CONFLICT(model, version, second) DO UPDATE SET
+                              requests = requests + excluded.requests,
+                              errors = errors + excluded.errors,
+                              p50Us = excluded.p50Us, p95Us = excluded.p95Us, p99Us = excluded.p99Us,
+                              labeled = labeled + excluded.labeled,
+                              correct = correct + excluded.correct,
+                              ringLost = ringLost + excluded.ringLost
+                            """,
+                        arguments: [aggregate.model, aggregate.version, aggregate.second, aggregate.requests,
+                                    aggregate.errors, aggregate.p50Us, aggregate.p95Us, aggregate.p99Us,
+                                    aggregate.labeled, aggregate.correct, aggregate.ringLost])
+                }
+                for mark in batch.dedupe { try mark.save(db) }
+                for route in batch.routes { try route.save(db) }
+            }
+        } catch {
+            throw JournalError(path: path, operation: "commit", underlying: error)
+        }
+    }
+
+    public func rollouts(activeOnly: Bool = false) throws(JournalError) -> [RolloutRecord] {
+        try read("read rollouts") { db in
+            var request = RolloutRecord.order(Column("createdMs").desc)
+            if activeOnly { request = request.filter(Column("active") == true) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    public func rollout(id: String) throws(JournalError) -> RolloutRecord? {
+        try read("read rollout \(id)") { db in try RolloutRecord.fetchOne(db, key: id) }
+    }
+
+    /// Events of one rollout (or of all when `rolloutID` is nil), newest last.
+    public func events(rolloutID: String?, afterID: Int64 = 0, limit: Int = 500) throws(JournalError) -> [EventRecord] {
+        try read("read events") { db in
+            var request = EventRecord.filter(Column("id") > afterID)
+            if let rolloutID { request = request.filter(Column("rolloutID") == rolloutID) }
+            let newest = try request.order(Column("id").desc).limit(limit).fetchAll(db)
+            return newest.reversed()
+        }
+    }
+
+    public func aggregates(model: String, sinceSecond: Int64) throws(JournalError) -> [AggregateRecord] {
+        try read("read aggregates") { db in
+            try AggregateRecord
+                .filter(Column("model") == model && Column("second") >= sinceSecond)
+                .order(Column("second"))
+                .fetchAll(db)
+        }
+    }
+
+    public func dedupeMarks() throws(JournalError) -> [DedupeRecord] {
+        try read("read dedupe marks") { db in try DedupeRecord.fetchAll(db) }
+    }
+
+    public func routes() throws(JournalError) -> [RouteRecord] {
+        try read("read routes") { db in try RouteRecord.fetchAll(db) }
+    }
+
+    /// A value of the small key/value table (e.g. the coordinator epoch).
+    public func meta(_ key: String) throws(JournalError) -> String? {
+        try read("read meta \(key)") { db in
+            try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
+        }
+    }
+
+    public func setMeta(_ key: String, _ value: String) throws(JournalError) {
+        do {
+            try pool.write { db in
+                try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                               arguments: [key, value])
+            }
+        } catch {
+            throw JournalError(path: path, operation: "write meta \(key)", underlying: error)
+        }
+    }
+
+    /// The journal mode SQLite reports ("wal" when healthy).
+    public func journalMode() throws(JournalError) -> String {
+        try read("read journal mode") { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    private func read<T>(_ operation: String, _ body: (Database) throws -> T) throws(JournalError) -> T {
+        do {
+            return try pool.read(body)
+        } catch {
+            throw JournalError(path: path, operation: operation, underlying: error)
+        }
+    }
+}

@@ -1,0 +1,16 @@
+/// Everything one step of the coordinator changes, written in one SQLite
+/// transaction. Windows are acked only after the batch that counted them has
+/// committed, so "acked" always means "durably counted".
+public struct JournalBatch: Sendable {
+    public var rollouts: [RolloutRecord] = []
+    public var events: [EventRecord] = []
+    public var aggregates: [AggregateRecord] = []
+    public var dedupe: [DedupeRecord] = []
+    public var routes: [RouteRecord] = []
+
+    public init() {}
+
+    public var isEmpty: Bool {
+        rollouts.isEmpty && events.isEmpty && aggregates.isEmpty && dedupe.isEmpty && routes.isEmpty
+    }
+}
