@@ -160,7 +160,7 @@ public struct Judge: Sendable {
             evidence.standardError = result.standardError
             evidence.eValue = result.eValue
             evidence.threshold = plan.rejectionThreshold
-            evidence.sentence += ", allowed drop \(Format.percent(drop)) points, \(eText(result.eValue))"
+            evidence.sentence += ", allowed drop \(Format.number(drop * 100)) points, \(eText(result.eValue))"
         }
         return conclude(g, evidence, samples: (nC, nB), unit: "labeled outcomes")
     }
