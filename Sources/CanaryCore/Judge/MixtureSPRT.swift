@@ -1,0 +1,83 @@
+import Foundation
+
+/// The mixture sequential probability ratio test for a difference of shares
+/// (Johari, Pekelis & Walsh 2015, "Always valid inference"), one-sided.
+///
+/// The tested contrast is θ = p_c − a·p_b − c, where p_c and p_b are the
+/// canary's and baseline's "bad" shares (errors, requests over a latency
+/// threshold, wrong predictions), `a` and `c` encode the tolerance, and the
+/// null hypothesis is θ ≤ 0 ("the canary is no worse than allowed").
+///
+/// With the estimate θ̂ approximately N(θ, V), V = v_c/n_c + a²·v_b/n_b, the
+/// likelihood ratio of θ against 0, mixed over a half-normal prior θ ~ N⁺(0,
+/// τ²), has the closed form
+///
+///     Λ = 2 Φ(θ̂τ / √(V(V+τ²))) · √(V/(V+τ²)) · exp(θ̂²τ² / (2V(V+τ²)))
+///
+/// Λ is a nonnegative (super)martingale under every θ ≤ 0 (the prior puts no
+/// mass on the null side), so by Ville's inequality P(sup_t Λ_t ≥ 1/α) ≤ α:
+/// the test may be checked after every window, forever, and still
+/// false-alarms with probability at most α. Compared with the two-sided
+/// mixture the half-normal prior doubles the evidence for a regression,
+/// which buys about a second of detection at 1 000 req/s.
+///
+/// Why this test and not a count e-process: the guards compare shares of two
+/// arms of very different sizes (0.1 %–50 % canary) with a tolerance; the
+/// normal mixture handles the linear contrast directly and needs only counts,
+/// which is exactly what merged windows carry. Variances use the smoothed
+/// estimate (x + ½)/(n + 1) so an arm with no events yet does not claim zero
+/// variance.
+public enum MixtureSPRT {
+    public struct Result: Sendable, Equatable {
+        /// θ̂ = p̂_c − a·p̂_b − c.
+        public var difference: Double
+        /// √V, the standard error of θ̂.
+        public var standardError: Double
+        /// Λ, capped at `maxEValue` so it stays JSON-encodable.
+        public var eValue: Double
+    }
+
+    public static let maxEValue = 1e12
+
+    /// - Parameters:
+    ///   - canaryEvents/canaryTotal: bad events and trials in the canary.
+    ///   - baselineShare/baselineVariance/baselineTotal: the baseline's share
+    ///     and its per-trial variance (p(1−p) for a binomial share).
+    ///   - scale: `a`; offset: `c`; tau: mixture standard deviation τ.
+    public static func test(
+        canaryEvents: UInt64, canaryTotal: UInt64, baselineShare: Double, baselineVariance: Double,
+        baselineTotal: UInt64, scale: Double, offset: Double, tau: Double
+    ) -> Result {
+        guard canaryTotal > 0, baselineTotal > 0, tau > 0 else {
+            return Result(difference: 0, standardError: .infinity.nextDown, eValue: 1)
+        }
+        let nC = Double(canaryTotal)
+        let nB = Double(baselineTotal)
+        let pC = Double(canaryEvents) / nC
+        let smoothedC = (Double(canaryEvents) + 0.5) / (nC + 1)
+        let variance = smoothedC * (1 - smoothedC) / nC + scale * scale * baselineVariance / nB
+        let theta = pC - scale * baselineShare - offset
+        let tau2 = tau * tau
+        let logE = log(2) + log(normalCDF(theta * tau / (variance * (variance + tau2)).squareRoot()))
+            + 0.5 * log(variance / (variance + tau2)) + theta * theta * tau2 / (2 * variance * (variance + tau2))
+        let e = logE >= log(maxEValue) ? maxEValue : exp(logE)
+        return Result(difference: theta, standardError: variance.squareRoot(), eValue: e)
+    }
+
+    /// A binomial share against another binomial share.
+    public static func test(
+        canaryEvents: UInt64, canaryTotal: UInt64, baselineEvents: UInt64, baselineTotal: UInt64, scale: Double,
+        offset: Double, tau: Double
+    ) -> Result {
+        let nB = Double(max(1, baselineTotal))
+        let smoothedB = (Double(baselineEvents) + 0.5) / (nB + 1)
+        return test(
+            canaryEvents: canaryEvents, canaryTotal: canaryTotal, baselineShare: Double(baselineEvents) / nB,
+            baselineVariance: smoothedB * (1 - smoothedB), baselineTotal: baselineTotal, scale: scale, offset: offset,
+            tau: tau)
+    }
+
+    static func normalCDF(_ z: Double) -> Double {
+        0.5 * erfc(-z / 2.0.squareRoot())
+    }
+}

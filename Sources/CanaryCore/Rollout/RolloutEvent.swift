@@ -1,0 +1,35 @@
+/// What an operator may ask of a rollout.
+public enum OperatorCommand: Sendable, Equatable, Hashable, Codable {
+    case pause
+    case resume
+    case promote
+    case abort
+    /// Sets the canary's weight by hand (0…1 000 000 ppm) and pauses
+    /// automatic progression; `resume` continues from the first step at or
+    /// above that weight.
+    case setWeight(ppm: UInt32)
+}
+
+/// Everything that drives a rollout. Times are milliseconds on whatever
+/// clock the caller uses (wall clock in the coordinator, simulated in replay);
+/// the machine never reads a clock itself.
+public enum RolloutEvent: Sendable, Equatable, Codable {
+    /// Starts a pending rollout at its first step.
+    case start(at: Int64)
+    /// A window for the baseline or canary (one agent's, or already merged per
+    /// version). Windows of other models or versions are ignored.
+    case window(Window, receivedAt: Int64)
+    /// Time passes: bake, deadlines and staleness are checked.
+    case tick(Int64)
+    case command(OperatorCommand, at: Int64)
+    /// The agents the coordinator currently considers stale (replacing the
+    /// previous set; empty = all live). While any is stale the rollout does
+    /// not advance: their missing windows could hide a regression.
+    case staleAgents([String], at: Int64)
+
+    public var timeMs: Int64 {
+        switch self {
+        case .start(let t), .tick(let t), .command(_, let t), .staleAgents(_, let t), .window(_, let t): t
+        }
+    }
+}

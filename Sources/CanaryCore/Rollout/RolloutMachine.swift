@@ -1,0 +1,297 @@
+/// The rollout state machine: a value, driven only by `handle(_:)`.
+///
+///     pending → progressing(step) ⇄ paused → promoted | rolledBack | aborted
+///
+/// It advances one step only when the step has baked (`bake.min_duration`
+/// and `bake.min_samples_per_arm` for every arm with traffic), every guard
+/// passes (not merely "no failure": `needMoreData` holds it), no agent is
+/// stale and each arm with traffic reported within `stale_after`. A failing
+/// guard applies `on_breach` at once (a data-quality failure — ring loss —
+/// only pauses: holes in the data say nothing about the canary). A step that
+/// cannot complete within `progress_deadline` (paused time excluded) gets
+/// the breach action too.
+///
+/// Pure and replayable: the same events in the same order give the same
+/// decisions; it never reads a clock, and Codable lets the coordinator
+/// snapshot it.
+public struct RolloutMachine: Sendable, Equatable, Codable {
+    public let plan: RolloutPlan
+    public private(set) var phase: RolloutPhase = .pending
+    /// Index into `plan.stepsPPM` of the current step (0 before the start).
+    public private(set) var stepIndex: Int = 0
+    public private(set) var canaryWeightPPM: UInt32 = 0
+    public private(set) var stepStartedAtMs: Int64?
+    public private(set) var latestVerdicts: [Verdict] = []
+    /// Why the current step has not advanced yet (empty when it may).
+    public private(set) var waitingFor: [String] = []
+    public private(set) var staleAgents: [String] = []
+    public private(set) var pauseReason: String?
+    /// Windows refused because they could not merge (settings or edges).
+    public private(set) var refusedWindows: UInt64 = 0
+    public private(set) var lastRefusal: String?
+
+    private var baselineData = ArmData()
+    private var canaryData = ArmData()
+    private var pausedAtMs: Int64?
+    private var deadlineStartMs: Int64?
+    /// Paused at a manual gate before entering `stepIndex + 1`.
+    private var atGate = false
+    /// The operator set the weight by hand; `resume` re-enters the plan.
+    private var manualWeight = false
+
+    public init(plan: RolloutPlan) {
+        self.plan = plan
+    }
+
+    // MARK: Observable state
+
+    public var weightsPPM: [String: UInt32] {
+        [plan.baseline: RolloutPlan.fullWeightPPM - canaryWeightPPM, plan.canary: canaryWeightPPM]
+    }
+
+    /// Cumulative per-version metrics since the rollout began.
+    public var summaries: [String: VersionSummary] {
+        var result: [String: VersionSummary] = [:]
+        if let w = baselineData.cumulative { result[plan.baseline] = VersionSummary(w) }
+        if let w = canaryData.cumulative { result[plan.canary] = VersionSummary(w) }
+        return result
+    }
+
+    public var currentStepPPM: UInt32? { plan.stepsPPM.indices.contains(stepIndex) ? plan.stepsPPM[stepIndex] : nil }
+
+    // MARK: Events
+
+    public mutating func handle(_ event: RolloutEvent) -> [Decision] {
+        guard !phase.isTerminal else { return [] }
+        switch event {
+        case .start(let now):
+            guard phase == .pending else { return [] }
+            return [enter(step: 0, at: now, action: .advance, reason: "rollout started at \(PlanParser.percent(plan.stepsPPM[0]))")]
+        case .window(let window, let now):
+            ingest(window, at: now)
+            guard phase != .pending else { return [] }
+            judge(now: now)
+            let breach = reactToFailures(now: now)
+            return breach.isEmpty ? checkProgress(now: now) : breach
+        case .tick(let now):
+            trim(now: now)
+            return checkProgress(now: now)
+        case .command(let command, let now):
+            return apply(command, at: now)
+        case .staleAgents(let ids, _):
+            staleAgents = Array(Set(ids)).sorted()
+            return []
+        }
+    }
+
+    /// Why `command` would be refused in the current phase, or nil if it applies.
+    public func rejection(of command: OperatorCommand) -> String? {
+        if phase.isTerminal { return "the rollout is already \(phase.rawValue)" }
+        switch command {
+        case .pause: return phase == .progressing ? nil : "only a progressing rollout can be paused (it is \(phase.rawValue))"
+        case .resume: return phase == .progressing ? "the rollout is already progressing" : nil
+        case .promote, .abort: return nil
+        case .setWeight(let ppm):
+            return ppm <= RolloutPlan.fullWeightPPM ? nil : "weight \(ppm) ppm is over 100 %"
+        }
+    }
+
+    // MARK: Data
+
+    private mutating func ingest(_ window: Window, at now: Int64) {
+        guard window.model == plan.model, window.version == plan.baseline || window.version == plan.canary else { return }
+        do {
+            if window.version == plan.baseline {
+                try baselineData.add(window, at: now)
+            } else {
+                try canaryData.add(window, at: now)
+            }
+        } catch {
+            refusedWindows += 1
+            lastRefusal = "window \(window.agentID)#\(window.sequence) of \(window.version) refused: \(error.message)"
+        }
+        trim(now: now)
+    }
+
+    private mutating func trim(now: Int64) {
+        baselineData.trim(olderThan: now - plan.analysisWindowMs)
+        canaryData.trim(olderThan: now - plan.analysisWindowMs)
+    }
+
+    static func empty(like template: Window, version: String? = nil) -> Window {
+        var w = template
+        w.version = version ?? template.version
+        w.agentID = Window.mergedAgentID
+        w.startMs = .max
+        w.endMs = .min
+        w.requestCount = 0
+        w.statuses = StatusCounts()
+        w.latency = (try? LatencyHistogram(settings: template.latency.settings)) ?? LatencyHistogram()
+        w.labeledCount = 0
+        w.correctCount = 0
+        w.predictionCounts = [:]
+        w.scores = (try? ScoreBins(edges: template.scores.edges)) ?? .none
+        w.ringLost = 0
+        w.ringOverrun = 0
+        return w
+    }
+
+    private mutating func judge(now: Int64) {
+        guard let template = baselineData.cumulative ?? canaryData.cumulative else { return }
+        let baseline = baselineData.cumulative ?? Self.empty(like: template, version: plan.baseline)
+        let canary = canaryData.cumulative ?? Self.empty(like: template, version: plan.canary)
+        let input = JudgeInput(
+            baseline: baseline, canary: canary, recentBaseline: baselineData.recentMerged(like: baseline),
+            recentCanary: canaryData.recentMerged(like: canary))
+        latestVerdicts = Judge(plan: plan).evaluate(input)
+    }
+
+    // MARK: Reactions
+
+    private mutating func reactToFailures(now: Int64) -> [Decision] {
+        let failures = latestVerdicts.filter(\.isFail).map(\.evidence)
+        guard !failures.isEmpty, canaryWeightPPM > 0 || phase == .progressing else { return [] }
+        let reason = "guard failed: " + failures.map(\.sentence).joined(separator: "; ")
+        let onlyDataQuality = failures.allSatisfy { $0.kind == .dataQuality }
+        let action: BreachAction = onlyDataQuality ? .pause : plan.onBreach
+        switch action {
+        case .rollback:
+            return [finish(.rolledBack, action: .rollback, at: now, reason: reason, evidence: failures)]
+        case .pause:
+            guard phase == .progressing else { return [] }
+            return [pause(at: now, reason: reason, evidence: failures)]
+        }
+    }
+
+    private mutating func checkProgress(now: Int64) -> [Decision] {
+        guard phase == .progressing, let stepStart = stepStartedAtMs else { return [] }
+        var waiting: [String] = []
+        let baked = now - stepStart
+        if baked < plan.bake.minDurationMs {
+            waiting.append("bake \(baked / 1000) s of \(plan.bake.minDurationMs / 1000) s")
+        }
+        let baselineHasTraffic = canaryWeightPPM < RolloutPlan.fullWeightPPM
+        let minSamples = plan.bake.minSamplesPerArm
+        if canaryData.stepRequests < minSamples {
+            waiting.append("canary has \(canaryData.stepRequests) of \(minSamples) requests this step")
+        }
+        if baselineHasTraffic, baselineData.stepRequests < minSamples {
+            waiting.append("baseline has \(baselineData.stepRequests) of \(minSamples) requests this step")
+        }
+        for (version, arm, hasTraffic) in [(plan.canary, canaryData, true), (plan.baseline, baselineData, baselineHasTraffic)] where hasTraffic {
+            if let last = arm.lastWindowAtMs {
+                if now - last > plan.staleAfterMs { waiting.append("no window from \(version) for \((now - last) / 1000) s") }
+            } else {
+                waiting.append("no window from \(version) yet")
+            }
+        }
+        if !staleAgents.isEmpty { waiting.append("stale agents: \(staleAgents.joined(separator: ", "))") }
+        if latestVerdicts.isEmpty { waiting.append("no verdict yet") }
+        for verdict in latestVerdicts {
+            switch verdict {
+            case .needMoreData(let what, _): waiting.append(what)
+            case .fail(let name, _): waiting.append("guard \(name) failing")
+            case .pass: break
+            }
+        }
+        waitingFor = waiting
+
+        if waiting.isEmpty {
+            let evidence = latestVerdicts.map(\.evidence)
+            let current = PlanParser.percent(canaryWeightPPM)
+            let reason = "step \(current) baked \(baked / 1000) s with \(canaryData.stepRequests) canary and \(baselineData.stepRequests) baseline requests; all guards pass"
+            let next = stepIndex + 1
+            if next >= plan.stepsPPM.count {
+                return [finish(.promoted, action: .promote, at: now, reason: reason, evidence: evidence)]
+            }
+            if plan.pauseBeforePPM.contains(plan.stepsPPM[next]) {
+                atGate = true
+                return [pause(at: now, reason: reason + "; manual gate before \(PlanParser.percent(plan.stepsPPM[next])): resume to continue", evidence: evidence)]
+            }
+            return [enter(step: next, at: now, action: .advance, reason: reason, evidence: evidence)]
+        }
+        if let deadline = plan.progressDeadlineMs, let start = deadlineStartMs, now - start > deadline {
+            let reason = "progress deadline \(deadline / 1000) s exceeded at step \(PlanParser.percent(canaryWeightPPM)): waiting for " + waiting.joined(separator: "; ")
+            switch plan.onBreach {
+            case .rollback: return [finish(.rolledBack, action: .rollback, at: now, reason: reason)]
+            case .pause: return [pause(at: now, reason: reason)]
+            }
+        }
+        return []
+    }
+
+    private mutating func apply(_ command: OperatorCommand, at now: Int64) -> [Decision] {
+        guard rejection(of: command) == nil else { return [] }
+        switch command {
+        case .pause:
+            return [pause(at: now, reason: "operator paused")]
+        case .resume:
+            if phase == .pending {
+                return [enter(step: 0, at: now, action: .resume, reason: "operator started the rollout")]
+            }
+            if atGate {
+                atGate = false
+                return [enter(step: stepIndex + 1, at: now, action: .resume, reason: "operator passed the manual gate")]
+            }
+            if manualWeight {
+                manualWeight = false
+                guard let step = plan.stepsPPM.firstIndex(where: { $0 >= canaryWeightPPM }) else {
+                    return [finish(.promoted, action: .promote, at: now, reason: "operator resumed above the last step")]
+                }
+                return [enter(step: step, at: now, action: .resume, reason: "operator resumed from a manual weight")]
+            }
+            phase = .progressing
+            if let pausedAt = pausedAtMs, let start = stepStartedAtMs { stepStartedAtMs = start + (now - pausedAt) }
+            pausedAtMs = nil
+            deadlineStartMs = now
+            pauseReason = nil
+            return [decision(.resume, at: now, reason: "operator resumed")]
+        case .promote:
+            return [finish(.promoted, action: .promote, at: now, reason: "operator promoted")]
+        case .abort:
+            return [finish(.aborted, action: .abort, at: now, reason: "operator aborted")]
+        case .setWeight(let ppm):
+            canaryWeightPPM = ppm
+            manualWeight = true
+            atGate = false
+            if phase != .paused { pausedAtMs = now }
+            phase = .paused
+            pauseReason = "operator set the canary weight to \(PlanParser.percent(ppm))"
+            return [decision(.setWeight, at: now, reason: pauseReason!)]
+        }
+    }
+
+    // MARK: Transitions
+
+    private mutating func enter(step: Int, at now: Int64, action: DecisionAction, reason: String, evidence: [Evidence] = []) -> Decision {
+        phase = .progressing
+        stepIndex = step
+        canaryWeightPPM = plan.stepsPPM[step]
+        stepStartedAtMs = now
+        deadlineStartMs = now
+        pausedAtMs = nil
+        pauseReason = nil
+        baselineData.stepRequests = 0
+        canaryData.stepRequests = 0
+        waitingFor = []
+        return decision(action, at: now, reason: reason, evidence: evidence)
+    }
+
+    private mutating func pause(at now: Int64, reason: String, evidence: [Evidence] = []) -> Decision {
+        phase = .paused
+        pausedAtMs = now
+        pauseReason = reason
+        return decision(.pause, at: now, reason: reason, evidence: evidence)
+    }
+
+    private mutating func finish(_ terminal: RolloutPhase, action: DecisionAction, at now: Int64, reason: String, evidence: [Evidence] = []) -> Decision {
+        phase = terminal
+        canaryWeightPPM = terminal == .promoted ? RolloutPlan.fullWeightPPM : 0
+        waitingFor = []
+        return decision(action, at: now, reason: reason, evidence: evidence)
+    }
+
+    private func decision(_ action: DecisionAction, at now: Int64, reason: String, evidence: [Evidence] = []) -> Decision {
+        Decision(atMs: now, action: action, weightsPPM: weightsPPM, reason: reason, evidence: evidence, phase: phase, stepIndex: stepIndex)
+    }
+}
