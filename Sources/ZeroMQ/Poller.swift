@@ -52,7 +52,10 @@ public struct Poller {
         for index in items.indices {
             items[index].revents = 0
             if let socket = sockets[index] {
-                items[index].socket = try socket.handle(for: "zmq_poll")
+                // A socket closed since `add` becomes an inert item rather than a
+                // dangling handle: libzmq's poll() ignores fd -1.
+                items[index].socket = socket.isClosed ? nil : try socket.handle(for: "zmq_poll")
+                if socket.isClosed { items[index].events = 0 }
             }
         }
         let milliseconds = timeout.map { Int($0.milliseconds) } ?? -1

@@ -32,13 +32,13 @@ public final class ZAPHandler: Sendable {
         let ready = DispatchSemaphore(value: 0)
         let thread = Thread { [state] in
             let socket: Socket
-            do {
+            do throws(ZeroMQError) {
                 socket = try Socket(context, .rep)
                 try socket.set(.linger, .zero)
                 try socket.bind(ZAPHandler.endpoint)
                 bound.withLock { $0 = .success(()) }
             } catch {
-                bound.withLock { $0 = .failure(error as! ZeroMQError) }
+                bound.withLock { $0 = .failure(error) }
                 ready.signal()
                 state.exit.signal()
                 return
