@@ -20,38 +20,33 @@ public final class ZAPHandler: Sendable {
     }
     private let state = State()
 
-    /// Binds the handler on a new thread and returns once it is bound.
-    ///
-    /// Blocks the caller briefly (until the thread has bound), so call it
-    /// during startup, not in a hot path; `start` is the async variant.
+    /// Binds the handler on a new thread and returns once it is bound
+    /// (throws `.addressInUse` if the context already has a ZAP handler).
     public init(
         context: ZeroMQContext,
         decide: @escaping @Sendable (ZAPRequest) -> ZAPDecision
-    ) throws {
-        let bound = Mutex<Result<Void, ZeroMQError>?>(nil)
-        let ready = DispatchSemaphore(value: 0)
-        let thread = Thread { [state] in
-            let socket: Socket
-            do throws(ZeroMQError) {
-                socket = try Socket(context, .rep)
-                try socket.set(.linger, .zero)
-                try socket.bind(ZAPHandler.endpoint)
-                bound.withLock { $0 = .success(()) }
-            } catch {
-                bound.withLock { $0 = .failure(error) }
-                ready.signal()
+    ) async throws {
+        let state = self.state
+        try await withCheckedThrowingContinuation { (bound: CheckedContinuation<Void, any Error>) in
+            let thread = Thread {
+                let socket: Socket
+                do throws(ZeroMQError) {
+                    socket = try Socket(context, .rep)
+                    try socket.set(.linger, .zero)
+                    try socket.bind(ZAPHandler.endpoint)
+                } catch {
+                    state.exit.signal()
+                    bound.resume(throwing: error)
+                    return
+                }
+                bound.resume()
+                ZAPHandler.serve(socket, state: state, decide: decide)
+                socket.close()
                 state.exit.signal()
-                return
             }
-            ready.signal()
-            ZAPHandler.serve(socket, state: state, decide: decide)
-            socket.close()
-            state.exit.signal()
+            thread.name = "zmq.zap"
+            thread.start()
         }
-        thread.name = "zmq.zap"
-        thread.start()
-        ready.wait()
-        try bound.withLock { $0! }.get()
     }
 
     /// Stops answering and waits for the thread to close its socket (at most
