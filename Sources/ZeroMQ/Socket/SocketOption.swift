@@ -81,11 +81,11 @@ extension Array: SocketOptionValue where Element == UInt8 {
     public static var optionCapacity: Int { 256 }
 }
 
-/// Text options are NUL-terminated on the wire (endpoints, Z85 keys, ZAP domain).
+/// Text options (endpoints, Z85 keys, ZAP domain): set without a terminator
+/// (libzmq would keep a NUL as part of e.g. the ZAP domain), read back NUL-terminated.
 extension String: SocketOptionValue {
     public func withOptionBytes<R>(_ body: (UnsafeRawBufferPointer) throws(ZeroMQError) -> R) throws(ZeroMQError) -> R {
-        // utf8CString keeps the trailing NUL that libzmq's Z85 key parsing expects.
-        try withBytes(of: utf8CString.map { UInt8(bitPattern: $0) }, body)
+        try withBytes(of: Array(utf8), body)
     }
     public static func fromOptionBytes(_ bytes: UnsafeRawBufferPointer) -> String {
         let text = bytes.prefix { $0 != 0 }
