@@ -1,0 +1,42 @@
+import CZeroMQ
+
+extension Socket {
+    /// Receives one frame into `message` (`zmq_msg_recv`), replacing its content.
+    /// Check `message.hasMore` for further frames.
+    public func receive(into message: inout Message, nonBlocking: Bool = false) throws(ZeroMQError) {
+        let handle = try handle(for: "zmq_msg_recv")
+        let pointer = message.pointer
+        try zmqCall("zmq_msg_recv", kind.description) {
+            zmq_msg_recv(pointer, handle, nonBlocking ? ZMQ_DONTWAIT : 0)
+        }
+    }
+
+    /// Receives one frame, copied once out of libzmq's message.
+    public func receiveFrame(nonBlocking: Bool = false) throws(ZeroMQError) -> (bytes: [UInt8], more: Bool) {
+        try receive(into: &scratch, nonBlocking: nonBlocking)
+        return (scratch.bytes, scratch.hasMore)
+    }
+
+    /// Receives every frame of one multipart message. The frames of a multipart
+    /// message arrive together, so only the first frame can block or fail with
+    /// `.wouldBlock` (or time out, `ZMQ_RCVTIMEO`, also `.wouldBlock`).
+    public func receiveMultipart(nonBlocking: Bool = false) throws(ZeroMQError) -> [[UInt8]] {
+        var frames: [[UInt8]] = []
+        var frame = try receiveFrame(nonBlocking: nonBlocking)
+        frames.append(frame.bytes)
+        while frame.more {
+            frame = try receiveFrame()
+            frames.append(frame.bytes)
+        }
+        return frames
+    }
+
+    /// Non-blocking multipart receive: `nil` instead of `.wouldBlock`.
+    public func tryReceiveMultipart() throws(ZeroMQError) -> [[UInt8]]? {
+        do {
+            return try receiveMultipart(nonBlocking: true)
+        } catch where error.code == .wouldBlock {
+            return nil
+        }
+    }
+}
