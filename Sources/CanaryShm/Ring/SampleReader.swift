@@ -46,8 +46,11 @@ public final class SampleReader: @unchecked Sendable {
     /// Opens (or creates) the ring of `configuration`.
     /// - Parameter deadWriterWait: how long a claimed slot may stay
     ///   uncommitted before it is skipped and counted as abandoned. A live
-    ///   writer needs ~20 ns; the default 5 ms leaves room for preemption.
-    public init(_ configuration: RingConfiguration, deadWriterWait: Duration = .milliseconds(5)) throws(ShmError) {
+    ///   writer needs ~20 ns, but one preempted mid-record on a loaded host
+    ///   can take milliseconds (and is then counted abandoned too); the
+    ///   reader cannot pass the slot meanwhile, so the wait must stay well
+    ///   under the time writers need to fill the ring. Default 10 ms.
+    public init(_ configuration: RingConfiguration, deadWriterWait: Duration = .milliseconds(10)) throws(ShmError) {
         mapped = try MappedRing.open(configuration)
         let (s, a) = deadWriterWait.components
         deadWriterWaitNanoseconds = UInt64(max(0, s)) * 1_000_000_000 + UInt64(max(0, a) / 1_000_000_000)

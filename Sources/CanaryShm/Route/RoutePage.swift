@@ -16,8 +16,12 @@ public final class RoutePage: @unchecked Sendable {
     private let page: UnsafeMutablePointer<canary_route_page>
     /// Labels of the table last seen, keyed by its seqlock value.
     private let labels = Mutex<(seq: UInt64, versions: [String])>((1, []))
-    /// Seqlock retries before a read reports `routeBusy`.
-    private let maxTries: UInt32 = 10_000
+    /// Seqlock retries per attempt; between attempts the thread yields, so a
+    /// writer preempted mid-update gets the CPU back (2-core machines).
+    @usableFromInline let spinsPerAttempt: UInt32 = 1000
+    /// How long reads keep retrying a page that stays mid-write before they
+    /// report `routeBusy` (route: nil). A live writer needs well under 1 µs.
+    public let busyTimeout: Duration = .milliseconds(100)
 
     /// Opens (or creates) the route page `name` of `model`.
     public init(
@@ -64,9 +68,10 @@ public final class RoutePage: @unchecked Sendable {
     private func readWithSeq() throws(ShmError) -> (table: RouteTable, seq: UInt64) {
         var t = canary_route_table()
         var seq: UInt64 = 0
-        guard canary_route_read(page, &t, &seq, maxTries) == CANARY_OK else {
+        let done = retryingWhileBusy { canary_route_read(page, &t, &seq, spinsPerAttempt) == CANARY_OK }
+        guard done else {
             throw ShmError(.routeBusy, segment: mapping.name,
-                           detail: "route page stayed mid-write; keep routing with the last table")
+                           detail: "route page stayed mid-write for \(busyTimeout) (writer died?); keep routing with the last table")
         }
         return (RouteTable(decoding: t), seq)
     }
@@ -98,6 +103,27 @@ public final class RoutePage: @unchecked Sendable {
 
     @usableFromInline
     func pick(_ key: UInt64, _ seq: UnsafeMutablePointer<UInt64>?) -> Int32 {
-        canary_route_pick(page, key, seq, maxTries)
+        let i = canary_route_pick(page, key, seq, spinsPerAttempt)
+        if i != -2 { return i }
+        var j: Int32 = -2
+        _ = retryingWhileBusy {
+            j = canary_route_pick(page, key, seq, spinsPerAttempt)
+            return j != -2
+        }
+        return j
+    }
+
+    /// Repeats `attempt` with sched_yield in between until it succeeds or
+    /// `busyTimeout` passes.
+    @usableFromInline
+    func retryingWhileBusy(_ attempt: () -> Bool) -> Bool {
+        if attempt() { return true }
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: busyTimeout)
+        while clock.now < deadline {
+            sched_yield()
+            if attempt() { return true }
+        }
+        return false
     }
 }
