@@ -117,6 +117,12 @@ let package = Package(
         ),
 
         // MARK: Tests
+        // A separate writer process for CanaryShmTests (multi-process and
+        // killed-writer tests); found next to the test bundle in .build/.
+        .executableTarget(
+            name: "shm-writer", dependencies: ["CanaryShm"],
+            path: "Tests/Tools/ShmWriter", swiftSettings: strict
+        ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: strict),
         .testTarget(name: "CanaryShmTests", dependencies: ["CanaryShm", "CCanaryShm"], swiftSettings: strict),
         .testTarget(

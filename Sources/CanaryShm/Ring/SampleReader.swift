@@ -1,0 +1,102 @@
+import CCanaryShm
+import Synchronization
+
+/// What one `drain` call delivered and lost.
+public struct DrainResult: Sendable, Hashable {
+    /// Records copied into the caller's buffer.
+    public var delivered: Int
+    /// Lost: overwritten by writers before the reader got to them.
+    public var overrun: UInt64
+    /// Lost: changed while being copied, or failed the record check.
+    public var torn: UInt64
+    /// Lost: claimed by a writer that never committed within the dead-writer wait.
+    public var abandoned: UInt64
+    /// The drain stopped at a slot a writer is still filling; call again.
+    public var pending: Bool
+
+    public var lost: UInt64 { overrun + torn + abandoned }
+}
+
+/// Running totals kept in the segment (they survive a reader restart).
+public struct RingTotals: Sendable, Hashable {
+    /// Tickets claimed by writers since creation.
+    public var claimed: UInt64
+    /// Reader position: tickets delivered or counted lost.
+    public var position: UInt64
+    public var delivered: UInt64
+    public var overrun: UInt64
+    public var torn: UInt64
+    public var abandoned: UInt64
+    public var lost: UInt64 { overrun + torn + abandoned }
+}
+
+/// The single consumer of a sample ring (the agent). Drains in batches into
+/// a caller-provided buffer; its position lives in the segment, so a
+/// restarted reader resumes where the last one stopped.
+///
+/// `@unchecked Sendable`: drains are serialised by the `wait` Mutex; the
+/// mapping itself is only accessed through canary_shm.h's atomics.
+public final class SampleReader: @unchecked Sendable {
+    private let mapped: MappedRing
+    private let deadWriterWaitNanoseconds: UInt64
+    private let ring: canary_ring
+    /// Which uncommitted slot the reader waits on, and since when.
+    private let wait = Mutex(canary_reader_wait())
+
+    /// Opens (or creates) the ring of `configuration`.
+    /// - Parameter deadWriterWait: how long a claimed slot may stay
+    ///   uncommitted before it is skipped and counted as abandoned. A live
+    ///   writer needs ~20 ns, but one preempted mid-record on a loaded host
+    ///   can take milliseconds (and is then counted abandoned too); the
+    ///   reader cannot pass the slot meanwhile, so the wait must stay well
+    ///   under the time writers need to fill the ring. Default 10 ms.
+    public init(_ configuration: RingConfiguration, deadWriterWait: Duration = .milliseconds(10)) throws(ShmError) {
+        mapped = try MappedRing.open(configuration)
+        let (s, a) = deadWriterWait.components
+        deadWriterWaitNanoseconds = UInt64(max(0, s)) * 1_000_000_000 + UInt64(max(0, a) / 1_000_000_000)
+        ring = mapped.ring
+    }
+
+    public var name: String { mapped.mapping.name }
+    public var capacity: Int { Int(mapped.ring.mask + 1) }
+    /// Model and version labels of the header.
+    public var model: String { labelString(mapped.header, \.model) }
+    public var version: String { labelString(mapped.header, \.version) }
+    /// Creation time of the segment, ns since the Unix epoch.
+    public var createdNanoseconds: UInt64 { mapped.header.pointee.created_ns }
+
+    /// Copies up to `buffer.count` committed records, oldest first. Never
+    /// blocks; returns what it delivered and what was lost on the way.
+    public func drain(into buffer: UnsafeMutableBufferPointer<SampleRecord>) -> DrainResult {
+        let deadWait = deadWriterWaitNanoseconds
+        return wait.withLock { waitState in
+            buffer.withMemoryRebound(to: canary_record.self) { out in
+                withUnsafePointer(to: ring) { ring in
+                    let r = canary_ring_drain(ring, out.baseAddress, out.count, deadWait, &waitState)
+                    return DrainResult(delivered: Int(r.delivered), overrun: r.overrun, torn: r.torn,
+                                       abandoned: r.abandoned, pending: r.pending != 0)
+                }
+            }
+        }
+    }
+
+    /// Convenience: drains up to `maxCount` records into a new array.
+    public func drain(maxCount: Int = 4096) -> (records: [SampleRecord], result: DrainResult) {
+        var result = DrainResult(delivered: 0, overrun: 0, torn: 0, abandoned: 0, pending: false)
+        let records = [SampleRecord](unsafeUninitializedCapacity: maxCount) { buffer, count in
+            result = drain(into: buffer)
+            count = result.delivered
+        }
+        return (records, result)
+    }
+
+    /// Totals from the segment header.
+    public var totals: RingTotals {
+        let h = mapped.header
+        func load(_ p: UnsafeMutablePointer<UInt64>) -> UInt64 { UInt64(canary_load_u64(p)) }
+        return RingTotals(
+            claimed: load(&h.pointee.head), position: load(&h.pointee.tail),
+            delivered: load(&h.pointee.delivered), overrun: load(&h.pointee.overrun),
+            torn: load(&h.pointee.torn), abandoned: load(&h.pointee.abandoned))
+    }
+}

@@ -1,0 +1,80 @@
+import CCanaryShm
+
+/// What a Swift model server calls once per inference. Never blocks, never
+/// fails: a full ring is overwritten and the agent counts what it lost.
+///
+/// `@unchecked Sendable`: many threads may record through one recorder; each
+/// record is an atomic fetch-add claim on shared memory (canary_ring_write).
+public final class SampleRecorder: @unchecked Sendable {
+    private let mapped: MappedRing
+    private var ring: canary_ring // immutable after init; `var` only to pass its address to C
+
+    /// Opens (or creates) the ring of `configuration`.
+    public init(_ configuration: RingConfiguration) throws(ShmError) {
+        mapped = try MappedRing.open(configuration)
+        ring = mapped.ring
+    }
+
+    public var name: String { mapped.mapping.name }
+    public var capacity: Int { Int(ring.mask + 1) }
+    /// True if this recorder created the segment.
+    public var createdSegment: Bool { mapped.mapping.created }
+
+    /// Records one inference.
+    /// - Parameters:
+    ///   - latency: time the inference took.
+    ///   - prediction: predicted class or score, if any.
+    ///   - confidence: the model's confidence in it, if any.
+    ///   - key: request key hash (`RequestKey.hash`), the routing key.
+    @inlinable
+    public func record(
+        latency: Duration, status: SampleStatus = .ok, prediction: Prediction? = nil,
+        confidence: Float? = nil, key: UInt64 = 0
+    ) {
+        let (seconds, attoseconds) = latency.components
+        let ns = seconds <= 0 && attoseconds <= 0 ? 0 : UInt64(seconds) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000)
+        record(latencyNanoseconds: ns, status: status, prediction: prediction, confidence: confidence, key: key)
+    }
+
+    /// Records one inference with its latency in nanoseconds.
+    @inlinable
+    public func record(
+        latencyNanoseconds: UInt64, status: SampleStatus = .ok, prediction: Prediction? = nil,
+        confidence: Float? = nil, key: UInt64 = 0
+    ) {
+        var flags: UInt8 = 0
+        var classIndex: Int32 = 0
+        var score: Float = 0
+        switch prediction {
+        case .classIndex(let c)?: flags |= UInt8(CANARY_HAS_PREDICTION); classIndex = c
+        case .score(let s)?: flags |= UInt8(CANARY_HAS_SCORE); score = s
+        case nil: break
+        }
+        if confidence != nil { flags |= UInt8(CANARY_HAS_CONFIDENCE) }
+        writeInference(status.rawValue, flags, latencyNanoseconds, key, classIndex, score, confidence ?? 0)
+    }
+
+    @usableFromInline
+    func writeInference(_ status: UInt8, _ flags: UInt8, _ latency: UInt64, _ key: UInt64,
+                        _ classIndex: Int32, _ score: Float, _ confidence: Float) {
+        withUnsafePointer(to: &ring) { canary_ring_record($0, status, flags, latency, key, classIndex, score, confidence) }
+    }
+
+    /// Records the ground truth for an earlier request with the same `key`.
+    public func recordOutcome(key: UInt64, label: Int32? = nil, correct: Bool? = nil) {
+        var flags: UInt8 = 0
+        if label != nil { flags |= UInt8(CANARY_HAS_LABEL) }
+        if correct != nil { flags |= UInt8(CANARY_HAS_CORRECT) }
+        withUnsafePointer(to: &ring) {
+            canary_ring_record_outcome($0, key, flags, label ?? 0, (correct ?? false) ? 1 : 0)
+        }
+    }
+
+    /// Test hook: claims a ticket and marks it being written, but never
+    /// commits — exactly what a writer killed between claim and commit leaves.
+    /// - Returns: the claimed ticket.
+    @discardableResult
+    public func claimWithoutCommit() -> UInt64 {
+        withUnsafePointer(to: &ring) { canary_ring_claim_only($0) }
+    }
+}

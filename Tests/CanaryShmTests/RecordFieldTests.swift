@@ -1,0 +1,38 @@
+import CanaryShm
+import Foundation
+import Testing
+
+/// What a recorder writes is what the reader reads, field for field.
+@Suite struct RecordFieldTests {
+    @Test func everyFieldRoundTrips() async throws {
+        try await withSegmentName("fields") { name in
+            let config = RingConfiguration(name: name, model: "fraud-detector", version: "2024-06-01.3")
+            let recorder = try SampleRecorder(config)
+            let reader = try SampleReader(config)
+            #expect(reader.model == "fraud-detector" && reader.version == "2024-06-01.3")
+            let before = UInt64(Date().timeIntervalSince1970 * 1e9)
+            recorder.record(latency: .milliseconds(12), status: .ok, prediction: .classIndex(3), confidence: 0.75, key: 11)
+            recorder.record(latency: .nanoseconds(5), status: .timeout, prediction: .score(0.25), confidence: nil, key: 12)
+            recorder.record(latency: .seconds(2), status: .serverError, key: RequestKey.hash("user-42"))
+            recorder.recordOutcome(key: 11, label: 4, correct: false)
+            recorder.recordOutcome(key: 12, label: nil, correct: true)
+            let after = UInt64(Date().timeIntervalSince1970 * 1e9)
+            let (r, result) = reader.drain(maxCount: 10)
+            try #require(r.count == 5 && result.lost == 0)
+            #expect(r.map(\.ticket) == [0, 1, 2, 3, 4])
+            #expect(r.allSatisfy { $0.timestampNanoseconds >= before && $0.timestampNanoseconds <= after })
+            #expect(r[0].kind == .inference && r[0].status == .ok && r[0].latency == .milliseconds(12))
+            #expect(r[0].prediction == .classIndex(3) && r[0].confidence == 0.75 && r[0].key == 11)
+            #expect(r[0].label == nil && r[0].correct == nil)
+            #expect(r[1].status == .timeout && r[1].latencyNanoseconds == 5 && r[1].prediction == .score(0.25) && r[1].confidence == nil)
+            #expect(r[2].status == .serverError && r[2].prediction == nil && r[2].key == RequestKey.hash("user-42"))
+            #expect(r[3].kind == .outcome && r[3].key == 11 && r[3].label == 4 && r[3].correct == false && r[3].prediction == nil)
+            #expect(r[4].kind == .outcome && r[4].label == nil && r[4].correct == true)
+        }
+    }
+
+    @Test func requestKeyIsFNV1a64() {
+        #expect(RequestKey.hash("") == 0xCBF2_9CE4_8422_2325)
+        #expect(RequestKey.hash("a") == 0xAF63_DC4C_8601_EC8C)
+    }
+}
