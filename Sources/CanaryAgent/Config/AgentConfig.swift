@@ -33,7 +33,6 @@ public struct AgentConfig: Sendable, Equatable {
     public var applyCommand: String?
     /// Written atomically on every split change (JSON).
     public var applyFile: String?
-    /// Host:port for the agent's own /metrics and /healthz; nil = off.
     public var logLevel: String = "info"
 
     public init(agentID: String, model: String, version: String, ringName: String, routePageName: String) {
@@ -59,7 +58,8 @@ public struct AgentConfig: Sendable, Equatable {
             throw root.error(at: "ring", "missing required key 'ring' (the sample ring's name and capacity)")
         }
         let ringName = try ring.requiredString("name")
-        let routePage = try root.string("route_page") ?? "/canary.\(model).route"
+        // One route page per agent by default: the page has a single writer.
+        let routePage = try root.string("route_page") ?? "\(ringName).route"
         var config = AgentConfig(
             agentID: try root.string("agent_id") ?? "\(hostName)/\(replica)",
             model: model, version: version, ringName: ringName, routePageName: routePage)
@@ -100,6 +100,19 @@ public struct AgentConfig: Sendable, Equatable {
         }
         if let level = try root.string("log_level") { config.logLevel = level }
         return config
+    }
+
+    /// A short fingerprint of the effective configuration (FNV-1a 64, hex),
+    /// sent in `Hello` so operators can spot agents running another config.
+    public var digest: String {
+        let text = [agentID, replica, model, version, role, ringName, String(ringCapacity), String(windowMs),
+                    coordinatorRouter, coordinatorPublisher, routePageName, histogram.description,
+                    scoreBinEdges.map { "\($0)" }.joined(separator: ","), String(unackedCapacity),
+                    String(coordinatorTimeoutMs), applyCommand ?? "", applyFile ?? ""].joined(separator: "\u{1f}")
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
     public static func load(path: String) throws(ConfigError) -> AgentConfig {

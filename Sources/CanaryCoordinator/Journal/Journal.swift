@@ -99,25 +99,8 @@ public final class Journal: Sendable {
             try pool.write { db in
                 for rollout in batch.rollouts { try rollout.save(db) }
                 for event in batch.events { try event.insert(db) }
-                for aggregate in batch.aggregates {
-                    // Windows of several agents land in the same second: add up
-                    // the counts; quantiles keep the latest merged estimate.
-                    try db.execute(
-                        sql: """
-                            INSERT INTO aggregate (model, version, second, requests, errors, p50Us, p95Us, p99Us, labeled, correct, ringLost)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            ON CONFLICT(model, version, second) DO UPDATE SET
-                              requests = requests + excluded.requests,
-                              errors = errors + excluded.errors,
-                              p50Us = excluded.p50Us, p95Us = excluded.p95Us, p99Us = excluded.p99Us,
-                              labeled = labeled + excluded.labeled,
-                              correct = correct + excluded.correct,
-                              ringLost = ringLost + excluded.ringLost
-                            """,
-                        arguments: [aggregate.model, aggregate.version, aggregate.second, aggregate.requests,
-                                    aggregate.errors, aggregate.p50Us, aggregate.p95Us, aggregate.p99Us,
-                                    aggregate.labeled, aggregate.correct, aggregate.ringLost])
-                }
+                // Each row is the whole merged second so far: replace it.
+                for aggregate in batch.aggregates { try aggregate.save(db) }
                 for mark in batch.dedupe { try mark.save(db) }
                 for route in batch.routes { try route.save(db) }
             }

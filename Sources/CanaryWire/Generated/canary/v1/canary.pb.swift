@@ -412,7 +412,7 @@ public nonisolated struct Canary_V1_Hello: Sendable {
 
   public var role: Canary_V1_Role = .unspecified
 
-  /// Hex SHA-256 of the agent's effective configuration, so an operator can
+  /// Hex FNV-1a 64 fingerprint of the agent's effective configuration, so an operator can
   /// see which agents run with a changed config.
   public var configDigest: String = String()
 
@@ -570,7 +570,8 @@ public nonisolated struct Canary_V1_Window: @unchecked Sendable {
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
-/// The coordinator's answer to a Window.
+/// The coordinator's answer to a Window, and (with sequence 0) to a
+/// Heartbeat, so an agent always knows whether the coordinator is there.
 public nonisolated struct Canary_V1_Ack: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for

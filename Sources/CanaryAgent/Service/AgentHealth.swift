@@ -1,0 +1,27 @@
+/// What an agent reports about itself (logs, heartbeat, tests, /healthz).
+public struct AgentHealth: Sendable, Equatable, Codable {
+    public var agentID: String
+    public var agentEpoch: UInt64
+    public var windowsSent: UInt64 = 0
+    public var windowsAcked: UInt64 = 0
+    public var windowsRejected: UInt64 = 0
+    public var windowsDropped: UInt64 = 0
+    public var unacked: Int = 0
+    public var samplesRead: UInt64 = 0
+    /// Cumulative ring loss: overrun (lapped), torn, abandoned (dead writer).
+    public var ringLost: UInt64 = 0
+    public var ringOverrun: UInt64 = 0
+    /// Records whose kind/status bytes are not in the layout.
+    public var malformedRecords: UInt64 = 0
+    public var routeSequence: UInt64 = 0
+    public var routeTablesApplied: UInt64 = 0
+    /// True while the coordinator has been silent past the timeout: the
+    /// route page keeps the last split (fail-static).
+    public var coordinatorSilent: Bool = false
+    public var lastHeardMs: Int64 = 0
+
+    public init(agentID: String, agentEpoch: UInt64) {
+        self.agentID = agentID
+        self.agentEpoch = agentEpoch
+    }
+}

@@ -1,0 +1,198 @@
+import CanaryCore
+import Foundation
+import Hummingbird
+
+/// The JSON API (`/api/v1/...`), the event stream and the health check.
+///
+/// Mutating calls need `Authorization: Bearer <token>` when the coordinator
+/// has an API token. Every error is JSON with a sentence naming the cause.
+struct APIRoutes: Sendable {
+    let engine: CoordinatorEngine
+    let pump: WirePump?
+    let token: String?
+    let clock: @Sendable () -> Int64
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("healthz") { _, _ in
+            await health()
+        }
+        let api = router.group("api/v1")
+        api.get("rollouts") { _, _ in
+            JSONResponse.ok(await engine.rolloutViews())
+        }
+        api.post("rollouts") { request, context in
+            await guarded(request) {
+                var request = request
+                let body = try await request.collectBody(upTo: 1 << 20)
+                let source = Self.planSource(String(buffer: body))
+                let (view, out) = try await engine.start(planSource: source, file: "request body", nowMs: clock())
+                pump?.send(out)
+                return JSONResponse.ok(view, status: .created)
+            }
+        }
+        api.get("rollouts/:id") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            guard let view = await engine.rolloutView(id: id) else {
+                return JSONResponse.error(CoordinatorError(.notFound, "no rollout with id '\(id)'"))
+            }
+            return JSONResponse.ok(view)
+        }
+        api.get("rollouts/:id/events") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            let records = (try? engine.journal.events(rolloutID: id, limit: 1_000)) ?? []
+            return JSONResponse.raw(EventView.jsonArray(records))
+        }
+        for (name, command) in [("pause", OperatorCommand.pause), ("resume", .resume), ("promote", .promote), ("abort", .abort)] {
+            api.post("rollouts/:id/\(name)") { request, context in
+                await guarded(request) {
+                    try await run(command, id: context.parameters.get("id") ?? "")
+                }
+            }
+        }
+        api.put("rollouts/:id/weight") { request, context in
+            await guarded(request) {
+                var request = request
+                let body = try await request.collectBody(upTo: 64 << 10)
+                let ppm = try Self.weightPPM(from: Data(buffer: body))
+                return try await run(.setWeight(ppm: ppm), id: context.parameters.get("id") ?? "")
+            }
+        }
+        api.get("agents") { _, _ in
+            JSONResponse.ok(await engine.agentStatuses())
+        }
+        api.get("events") { _, _ in
+            eventStream()
+        }
+    }
+
+    private func run(_ command: OperatorCommand, id: String) async throws -> Response {
+        let (view, out) = try await engine.command(command, rolloutID: id, nowMs: clock())
+        pump?.send(out)
+        return JSONResponse.ok(view)
+    }
+
+    /// Checks the token, runs `body`, and turns every error into JSON.
+    private func guarded(_ request: Request, _ body: () async throws -> Response) async -> Response {
+        if let token {
+            let given = request.headers[.authorization] ?? ""
+            guard given == "Bearer \(token)" else {
+                return JSONResponse.error(CoordinatorError(.unauthorized, given.isEmpty
+                    ? "this coordinator requires an API token: send 'Authorization: Bearer <token>'"
+                    : "the API token is wrong"))
+            }
+        }
+        do {
+            return try await body()
+        } catch let error as CoordinatorError {
+            return JSONResponse.error(error)
+        } catch {
+            return JSONResponse.error(CoordinatorError(.badRequest, "could not read the request: \(error)"))
+        }
+    }
+
+    private func health() async -> Response {
+        struct Health: Encodable {
+            let status: String
+            let epoch: UInt64
+            let agents: Int
+            let staleAgents: Int
+            let activeRollouts: Int
+            let journalMode: String
+        }
+        let agents = await engine.agentStatuses()
+        let rollouts = await engine.rolloutViews()
+        return JSONResponse.ok(Health(
+            status: "ok", epoch: engine.epoch, agents: agents.count, staleAgents: agents.filter(\.stale).count,
+            activeRollouts: rollouts.filter { !$0.phase.isTerminal }.count,
+            journalMode: (try? engine.journal.journalMode()) ?? "unknown"))
+    }
+
+    /// Server-sent events: `event: decision|rollout|agent`, `data: <json>`,
+    /// plus a comment every 15 s so proxies keep the connection open.
+    private func eventStream() -> Response {
+        let events = engine.events.subscribe()
+        let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
+        let forward = Task {
+            continuation.yield(ByteBuffer(string: ": canary event stream\n\n"))
+            for await event in events {
+                continuation.yield(ByteBuffer(string: "event: \(event.type)\ndata: \(event.json)\n\n"))
+            }
+            continuation.finish()
+        }
+        let keepAlive = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(15))
+                continuation.yield(ByteBuffer(string: ": keep-alive\n\n"))
+            }
+        }
+        continuation.onTermination = { _ in
+            forward.cancel()
+            keepAlive.cancel()
+        }
+        return Response(status: .ok,
+                        headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+                        body: ResponseBody(asyncSequence: stream))
+    }
+
+    /// A plan is sent as YAML, or as JSON `{"plan": "<yaml>"}`.
+    static func planSource(_ body: String) -> String {
+        if body.first == "{", let data = body.data(using: .utf8),
+           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let plan = object["plan"] as? String {
+            return plan
+        }
+        return body
+    }
+
+    /// `{"weight_ppm": 50000}` or `{"percent": 5}` (0…100).
+    static func weightPPM(from data: Data) throws(CoordinatorError) -> UInt32 {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw CoordinatorError(.badRequest, "the body must be JSON like {\"percent\": 5} or {\"weight_ppm\": 50000}")
+        }
+        if let ppm = object["weight_ppm"] as? NSNumber {
+            let value = ppm.doubleValue
+            guard value.isFinite, value >= 0, value <= 1_000_000, value == value.rounded() else {
+                throw CoordinatorError(.badRequest, "weight_ppm must be a whole number between 0 and 1000000, got \(ppm)")
+            }
+            return UInt32(value)
+        }
+        if let percent = object["percent"] as? NSNumber {
+            let value = percent.doubleValue
+            guard value.isFinite, value >= 0, value <= 100 else {
+                throw CoordinatorError(.badRequest, "percent must be between 0 and 100, got \(percent)")
+            }
+            return UInt32((value * 10_000).rounded())
+        }
+        throw CoordinatorError(.badRequest, "the body must name \"percent\" or \"weight_ppm\"")
+    }
+}
+
+/// A journal event as the API shows it, its JSON payload inlined.
+struct EventView: Encodable {
+    let id: Int64?
+    let rolloutID: String?
+    let tMs: Int64
+    let kind: String
+    let action: String
+    let reason: String
+
+    init(_ record: EventRecord) {
+        id = record.id
+        rolloutID = record.rolloutID
+        tMs = record.tMs
+        kind = record.kind
+        action = record.action
+        reason = record.reason
+    }
+
+    /// `[{...,"payload":<stored JSON>}, ...]`: the payload was encoded by us
+    /// when journaled, so it is spliced in as is rather than re-parsed.
+    static func jsonArray(_ records: [EventRecord]) -> String {
+        let items = records.map { record -> String in
+            var head = CoordinatorEngine.json(EventView(record))
+            head.removeLast()  // the closing brace
+            return head + ",\"payload\":" + record.payloadJSON + "}"
+        }
+        return "[" + items.joined(separator: ",") + "]"
+    }
+}
