@@ -58,7 +58,8 @@ public struct Poller {
                 if socket.isClosed { items[index].events = 0 }
             }
         }
-        let milliseconds = timeout.map { Int($0.milliseconds) } ?? -1
+        // Rounded up: a truncated 0.4 ms would turn a wait into a busy loop.
+        let milliseconds = timeout.map { Int($0.milliseconds) + ($0 > .milliseconds($0.milliseconds) ? 1 : 0) } ?? -1
         let count = Int32(items.count)
         return Int(try items.withUnsafeMutableBufferPointer { (buffer) throws(ZeroMQError) in
             try zmqCall("zmq_poll", "\(count) items") { zmq_poll(buffer.baseAddress, count, milliseconds) }

@@ -15,6 +15,11 @@ final class LoopThread {
     private var pending: [FIFO<PendingSend>]
     private var poller = Poller()
     private let wakeIndex: Int
+    /// Sockets that reported writable yet refused a send (a ROUTER with
+    /// `routerMandatory` at a peer's high-water mark is always "writable"):
+    /// retried after a short sleep instead of spinning on `zmq_poll`.
+    private var stalled: [Bool]
+    private static let stallRetry = Duration.milliseconds(1)
     /// Reads per socket per iteration, so one busy socket cannot starve sends or the others.
     private let readBurst = 512
 
@@ -28,6 +33,7 @@ final class LoopThread {
         self.context = context
         self.ownsContext = ownsContext
         pending = Array(repeating: FIFO(), count: sockets.sockets.count)
+        stalled = Array(repeating: false, count: sockets.sockets.count)
         for socket in sockets.sockets { poller.add(socket, events: .readable) }
         wakeIndex = poller.add(fileDescriptor: mailbox.wakeup.readFD, events: .readable)
     }
@@ -60,10 +66,14 @@ final class LoopThread {
             let reading = !mailbox.inbound.isPaused
             for index in sockets.sockets.indices {
                 var events: PollEvents = reading ? .readable : []
-                if !pending[index].isEmpty { events.insert(.writable) }
+                if !pending[index].isEmpty && !stalled[index] { events.insert(.writable) }
                 poller.setEvents(events, at: index)
             }
-            let timeout = nextTick.map { max(.zero, $0 - clock.now) }
+            var timeout = nextTick.map { max(.zero, $0 - clock.now) }
+            if stalled.contains(true) {
+                timeout = min(timeout ?? Self.stallRetry, Self.stallRetry)
+                stalled = stalled.map { _ in false }
+            }
             do {
                 try poller.poll(timeout: timeout)
             } catch {
@@ -108,7 +118,9 @@ final class LoopThread {
                     try socket.send(multipart: next.frames, nonBlocking: true)
                     next.completion?.resume()
                 } catch where error.code == .wouldBlock {
-                    break  // high-water mark or no peer yet: retry when writable
+                    // High-water mark or no peer yet: retry when writable.
+                    stalled[index] = poller.events(at: index).contains(.writable)
+                    break
                 } catch {
                     next.completion?.resume(throwing: error)
                 }

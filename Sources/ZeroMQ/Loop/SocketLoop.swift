@@ -35,14 +35,25 @@ public final class SocketLoop: Sendable {
         sockets specs: [SocketSpec]
     ) async throws {
         let mailbox = try LoopMailbox(configuration: configuration)
-        let ownsContext = context == nil
-        let context = try context ?? ZeroMQContext()
+        let sharedContext = context
         self.mailbox = mailbox
         messages = InboundMessages(buffer: mailbox.inbound)
 
         try await withCheckedThrowingContinuation { (started: CheckedContinuation<Void, any Error>) in
             let thread = Thread {
+                // Even zmq_ctx_new happens here: no zmq call on the caller's (cooperative) thread.
+                let ownsContext = sharedContext == nil
+                let context: ZeroMQContext
                 let sockets: SocketSet
+                do {
+                    context = try sharedContext ?? ZeroMQContext()
+                } catch {
+                    _ = mailbox.close()
+                    mailbox.inbound.finish()
+                    mailbox.exit.signal()
+                    started.resume(throwing: error)
+                    return
+                }
                 do {
                     sockets = try LoopThread.makeSockets(specs, context: context)
                 } catch {
