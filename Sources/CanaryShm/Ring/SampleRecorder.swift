@@ -7,16 +7,21 @@ import CCanaryShm
 /// record is an atomic fetch-add claim on shared memory (canary_ring_write).
 public final class SampleRecorder: @unchecked Sendable {
     private let mapped: MappedRing
-    private var ring: canary_ring // immutable after init; `var` only to pass its address to C
+    /// The bound ring, allocated once so the hot path passes a stable pointer
+    /// to C with no exclusivity check (a `var` property would get one per call).
+    @usableFromInline let ring: UnsafeMutablePointer<canary_ring>
 
     /// Opens (or creates) the ring of `configuration`.
     public init(_ configuration: RingConfiguration) throws(ShmError) {
         mapped = try MappedRing.open(configuration)
-        ring = mapped.ring
+        ring = .allocate(capacity: 1)
+        ring.initialize(to: mapped.ring)
     }
 
+    deinit { ring.deallocate() }
+
     public var name: String { mapped.mapping.name }
-    public var capacity: Int { Int(ring.mask + 1) }
+    public var capacity: Int { Int(ring.pointee.mask + 1) }
     /// True if this recorder created the segment.
     public var createdSegment: Bool { mapped.mapping.created }
 
@@ -54,10 +59,10 @@ public final class SampleRecorder: @unchecked Sendable {
         writeInference(status.rawValue, flags, latencyNanoseconds, key, classIndex, score, confidence ?? 0)
     }
 
-    @usableFromInline
+    @inlinable
     func writeInference(_ status: UInt8, _ flags: UInt8, _ latency: UInt64, _ key: UInt64,
                         _ classIndex: Int32, _ score: Float, _ confidence: Float) {
-        withUnsafePointer(to: &ring) { canary_ring_record($0, status, flags, latency, key, classIndex, score, confidence) }
+        canary_ring_record(ring, status, flags, latency, key, classIndex, score, confidence)
     }
 
     /// Records the ground truth for an earlier request with the same `key`.
@@ -65,9 +70,7 @@ public final class SampleRecorder: @unchecked Sendable {
         var flags: UInt8 = 0
         if label != nil { flags |= UInt8(CANARY_HAS_LABEL) }
         if correct != nil { flags |= UInt8(CANARY_HAS_CORRECT) }
-        withUnsafePointer(to: &ring) {
-            canary_ring_record_outcome($0, key, flags, label ?? 0, (correct ?? false) ? 1 : 0)
-        }
+        canary_ring_record_outcome(ring, key, flags, label ?? 0, (correct ?? false) ? 1 : 0)
     }
 
     /// Test hook: claims a ticket and marks it being written, but never
@@ -75,6 +78,6 @@ public final class SampleRecorder: @unchecked Sendable {
     /// - Returns: the claimed ticket.
     @discardableResult
     public func claimWithoutCommit() -> UInt64 {
-        withUnsafePointer(to: &ring) { canary_ring_claim_only($0) }
+        canary_ring_claim_only(ring)
     }
 }
