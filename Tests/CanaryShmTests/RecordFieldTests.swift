@@ -1,4 +1,5 @@
 import CanaryShm
+import CCanaryShm
 import Foundation
 import Testing
 
@@ -29,6 +30,17 @@ import Testing
             #expect(r[3].kind == .outcome && r[3].key == 11 && r[3].label == 4 && r[3].correct == false && r[3].prediction == nil)
             #expect(r[4].kind == .outcome && r[4].label == nil && r[4].correct == true)
         }
+    }
+
+    /// The test vectors of proto/shm-layout.md §8, so spec and code cannot drift.
+    @Test func specTestVectors() {
+        #expect(canary_mix64(0) == 0xE220_A839_7B1D_CDAF && canary_route_point(0) == 883_310)
+        #expect(canary_mix64(1) == 0x910A_2DEC_8902_5CC1 && canary_route_point(1) == 566_561)
+        #expect(canary_mix64(42) == 0xBDD7_3226_2FEB_6E95 && canary_route_point(42) == 741_564)
+        #expect(canary_route_point(.max) == 893_942)
+        #expect(RequestKey.hash("user-42") == 0x32C6_D7A5_4D35_DACB)
+        let w: [UInt64] = [0, 0x1797_9CFE_362A_0000, 0xBE_BC20, 0xB, 0x0000_0003_0005_0001, 0x3F40_0000_0000_0000, 0, 0]
+        #expect(w.withUnsafeBufferPointer { canary_record_check(5, $0.baseAddress) } == 0x0248_C3B7)
     }
 
     @Test func requestKeyIsFNV1a64() {
