@@ -37,7 +37,7 @@ public final class SampleRecorder: @unchecked Sendable {
         confidence: Float? = nil, key: UInt64 = 0
     ) {
         let (seconds, attoseconds) = latency.components
-        let ns = seconds <= 0 && attoseconds <= 0 ? 0 : UInt64(seconds) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000)
+        let ns = seconds < 0 || (seconds == 0 && attoseconds <= 0) ? 0 : UInt64(seconds) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000)
         record(latencyNanoseconds: ns, status: status, prediction: prediction, confidence: confidence, key: key)
     }
 
