@@ -43,6 +43,21 @@ import Testing
         #expect(w.withUnsafeBufferPointer { canary_record_check(5, $0.baseAddress) } == 0x0248_C3B7)
     }
 
+    @Test func durationsConvertToNanosecondsExactly() async throws {
+        try await withSegmentName("durations") { name in
+            let config = RingConfiguration(name: name, model: "m", version: "v")
+            let recorder = try SampleRecorder(config)
+            let reader = try SampleReader(config)
+            let cases: [(Duration, UInt64)] = [
+                (.nanoseconds(1), 1), (.milliseconds(12), 12_000_000), (.seconds(18), 18_000_000_000),
+                (.seconds(20), 20_000_000_000), (.seconds(3600) + .nanoseconds(7), 3_600_000_000_007),
+                (.zero, 0), (.nanoseconds(-5), 0), (.seconds(-30), 0),
+            ]
+            for (d, _) in cases { recorder.record(latency: d) }
+            #expect(reader.drain().records.map(\.latencyNanoseconds) == cases.map(\.1))
+        }
+    }
+
     @Test func requestKeyIsFNV1a64() {
         #expect(RequestKey.hash("") == 0xCBF2_9CE4_8422_2325)
         #expect(RequestKey.hash("a") == 0xAF63_DC4C_8601_EC8C)
