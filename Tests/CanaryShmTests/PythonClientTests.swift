@@ -15,8 +15,7 @@ import Testing
         try check.run()
         check.waitUntilExit()
         guard check.terminationStatus == 0 else {
-            Issue.record("python3 cannot import canary_shm: run `pip install ./clients/python` before `swift test`")
-            throw CancellationError()
+            throw MissingPrerequisite(fix: "python3 cannot import canary_shm: run `pip install ./clients/python` before `swift test`")
         }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -27,6 +27,18 @@ import Testing
         }
     }
 
+    @Test func secondReaderIsRefusedUntilTheFirstGoesAway() async throws {
+        try await withSegmentName("tworeaders") { name in
+            let config = RingConfiguration(name: name, model: "m", version: "v1", capacity: 64)
+            var first: SampleReader? = try SampleReader(config)
+            let error = #expect(throws: ShmError.self) { _ = try SampleReader(config) }
+            #expect(error?.code == .readerActive)
+            #expect(first != nil)
+            first = nil
+            _ = try SampleReader(config) // the lock went with the first reader
+        }
+    }
+
     @Test func farBehindReaderCountsOverwrittenExactly() async throws {
         try await withSegmentName("behind") { name in
             let config = RingConfiguration(name: name, model: "m", version: "v1", capacity: 64)

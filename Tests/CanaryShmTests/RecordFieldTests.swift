@@ -1,4 +1,5 @@
 import CanaryShm
+import CCanaryShm
 import Foundation
 import Testing
 
@@ -10,13 +11,13 @@ import Testing
             let recorder = try SampleRecorder(config)
             let reader = try SampleReader(config)
             #expect(reader.model == "fraud-detector" && reader.version == "2024-06-01.3")
-            let before = UInt64(Date().timeIntervalSince1970 * 1e9)
+            let before = canary_now_ns(CLOCK_REALTIME) // Date's Double loses the low bits
             recorder.record(latency: .milliseconds(12), status: .ok, prediction: .classIndex(3), confidence: 0.75, key: 11)
             recorder.record(latency: .nanoseconds(5), status: .timeout, prediction: .score(0.25), confidence: nil, key: 12)
             recorder.record(latency: .seconds(2), status: .serverError, key: RequestKey.hash("user-42"))
             recorder.recordOutcome(key: 11, label: 4, correct: false)
             recorder.recordOutcome(key: 12, label: nil, correct: true)
-            let after = UInt64(Date().timeIntervalSince1970 * 1e9)
+            let after = canary_now_ns(CLOCK_REALTIME)
             let (r, result) = reader.drain(maxCount: 10)
             try #require(r.count == 5 && result.lost == 0)
             #expect(r.map(\.ticket) == [0, 1, 2, 3, 4])
@@ -28,6 +29,32 @@ import Testing
             #expect(r[2].status == .serverError && r[2].prediction == nil && r[2].key == RequestKey.hash("user-42"))
             #expect(r[3].kind == .outcome && r[3].key == 11 && r[3].label == 4 && r[3].correct == false && r[3].prediction == nil)
             #expect(r[4].kind == .outcome && r[4].label == nil && r[4].correct == true)
+        }
+    }
+
+    /// The test vectors of proto/shm-layout.md §8, so spec and code cannot drift.
+    @Test func specTestVectors() {
+        #expect(canary_mix64(0) == 0xE220_A839_7B1D_CDAF && canary_route_point(0) == 883_310)
+        #expect(canary_mix64(1) == 0x910A_2DEC_8902_5CC1 && canary_route_point(1) == 566_561)
+        #expect(canary_mix64(42) == 0xBDD7_3226_2FEB_6E95 && canary_route_point(42) == 741_564)
+        #expect(canary_route_point(.max) == 893_942)
+        #expect(RequestKey.hash("user-42") == 0x32C6_D7A5_4D35_DACB)
+        let w: [UInt64] = [0, 0x1797_9CFE_362A_0000, 0xBE_BC20, 0xB, 0x0000_0003_0005_0001, 0x3F40_0000_0000_0000, 0, 0]
+        #expect(w.withUnsafeBufferPointer { canary_record_check(5, $0.baseAddress) } == 0x0248_C3B7)
+    }
+
+    @Test func durationsConvertToNanosecondsExactly() async throws {
+        try await withSegmentName("durations") { name in
+            let config = RingConfiguration(name: name, model: "m", version: "v")
+            let recorder = try SampleRecorder(config)
+            let reader = try SampleReader(config)
+            let cases: [(Duration, UInt64)] = [
+                (.nanoseconds(1), 1), (.milliseconds(12), 12_000_000), (.seconds(18), 18_000_000_000),
+                (.seconds(20), 20_000_000_000), (.seconds(3600) + .nanoseconds(7), 3_600_000_000_007),
+                (.zero, 0), (.nanoseconds(-5), 0), (.seconds(-30), 0),
+            ]
+            for (d, _) in cases { recorder.record(latency: d) }
+            #expect(reader.drain().records.map(\.latencyNanoseconds) == cases.map(\.1))
         }
     }
 

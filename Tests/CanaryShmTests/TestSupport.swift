@@ -19,8 +19,7 @@ func builtExecutable(_ name: String) throws -> URL {
     let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     let candidate = exe.deletingLastPathComponent().appendingPathComponent(name)
     guard FileManager.default.isExecutableFile(atPath: candidate.path) else {
-        Issue.record("\(candidate.path) missing: run `swift build --product \(name)` before the tests")
-        throw CancellationError()
+        throw MissingPrerequisite(fix: "\(candidate.path) missing: run `swift build --product \(name)` before the tests")
     }
     return candidate
 }
@@ -103,4 +102,11 @@ final class DoneCounter: @unchecked Sendable { // every access holds `lock`
     private var count = 0
     func increment() { lock.withLock { count += 1 } }
     var value: Int { lock.withLock { count } }
+}
+
+/// A test prerequisite that is not installed: the test fails (never skips)
+/// and says how to fix it.
+struct MissingPrerequisite: Error, CustomStringConvertible {
+    let fix: String
+    var description: String { fix }
 }

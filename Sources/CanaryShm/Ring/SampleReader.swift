@@ -30,7 +30,8 @@ public struct RingTotals: Sendable, Hashable {
     public var lost: UInt64 { overrun + torn + abandoned }
 }
 
-/// The single consumer of a sample ring (the agent). Drains in batches into
+/// The single consumer of a sample ring (the agent), enforced with an
+/// exclusive `flock` on the segment. Drains in batches into
 /// a caller-provided buffer; its position lives in the segment, so a
 /// restarted reader resumes where the last one stopped.
 ///
@@ -52,8 +53,14 @@ public final class SampleReader: @unchecked Sendable {
     ///   under the time writers need to fill the ring. Default 10 ms.
     public init(_ configuration: RingConfiguration, deadWriterWait: Duration = .milliseconds(10)) throws(ShmError) {
         mapped = try MappedRing.open(configuration)
+        // One consumer: a second agent draining the same ring would split the
+        // stream and corrupt the position. The lock dies with its process.
+        guard try mapped.mapping.lockExclusive() else {
+            throw ShmError(.readerActive, segment: configuration.name,
+                           detail: "another reader is draining this sample ring (one agent per ring)")
+        }
         let (s, a) = deadWriterWait.components
-        deadWriterWaitNanoseconds = UInt64(max(0, s)) * 1_000_000_000 + UInt64(max(0, a) / 1_000_000_000)
+        deadWriterWaitNanoseconds = s < 0 ? 0 : UInt64(s) * 1_000_000_000 + UInt64(max(0, a) / 1_000_000_000)
         ring = mapped.ring
     }
 

@@ -5,26 +5,46 @@ import Glibc
 import Darwin
 #endif
 
-/// One `mmap`ed POSIX shared-memory segment, unmapped on deinit.
+/// One `mmap`ed POSIX shared-memory segment, unmapped (and its descriptor
+/// closed) on deinit. The descriptor stays open for `lockExclusive`.
 ///
 /// `@unchecked Sendable`: base and size never change after init, and every
 /// concurrent access to the bytes goes through the C11 atomics of
 /// canary_shm.h.
 final class SharedMapping: @unchecked Sendable {
     let name: String
+    let fd: Int32
     let base: UnsafeMutableRawPointer
     let size: Int
     /// True if this process created (and initialised) the segment.
     let created: Bool
 
-    private init(name: String, base: UnsafeMutableRawPointer, size: Int, created: Bool) {
+    private init(name: String, fd: Int32, base: UnsafeMutableRawPointer, size: Int, created: Bool) {
         self.name = name
+        self.fd = fd
         self.base = base
         self.size = size
         self.created = created
     }
 
-    deinit { munmap(base, size) }
+    deinit {
+        munmap(base, size)
+        close(fd) // also drops a lockExclusive lock
+    }
+
+    /// Takes a non-blocking exclusive `flock` on the segment for this
+    /// mapping's lifetime; the kernel drops it when the process dies, so a
+    /// crashed holder never blocks its successor.
+    /// - Returns: false if another open file description holds it.
+    func lockExclusive() throws(ShmError) -> Bool {
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let err = errno
+            if err == EINTR { continue }
+            if err == EWOULDBLOCK { return false }
+            throw ShmError(.systemCall, segment: name, call: "flock", errno: err, detail: "cannot lock")
+        }
+        return true
+    }
 
     /// What a segment kind tells the generic open: how big a new one is, how
     /// to initialise it, how to validate an existing one, how big it is.
@@ -71,15 +91,15 @@ final class SharedMapping: @unchecked Sendable {
             if err == EEXIST { return nil }
             throw ShmError(.systemCall, segment: name, call: "shm_open", errno: err, detail: "cannot create \(layout.kind)")
         }
-        defer { close(fd) }
         do {
             // shm_open's mode is filtered by the umask; 0660 must really be 0660.
             _ = try syscall("fchmod", segment: name) { fchmod(fd, mode_t(permissions.mode)) }
             _ = try syscall("ftruncate", segment: name) { ftruncate(fd, off_t(layout.createSize)) }
             let base = try map(fd: fd, size: layout.createSize, writable: true, name: name)
             layout.initialize(base)
-            return SharedMapping(name: name, base: base, size: layout.createSize, created: true)
+            return SharedMapping(name: name, fd: fd, base: base, size: layout.createSize, created: true)
         } catch {
+            close(fd)
             shm_unlink(name) // never leave a half-made segment for an attacher to wait on
             throw error
         }
@@ -97,7 +117,8 @@ final class SharedMapping: @unchecked Sendable {
             }
             throw ShmError(.systemCall, segment: name, call: "shm_open", errno: err, detail: "cannot open \(layout.kind)")
         }
-        defer { close(fd) }
+        var keep = false
+        defer { if !keep { close(fd) } }
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: readyTimeout)
         while true {
@@ -114,7 +135,8 @@ final class SharedMapping: @unchecked Sendable {
                 munmap(header, layout.headerSize)
                 if status == CANARY_OK {
                     let base = try map(fd: fd, size: full, writable: true, name: name)
-                    return SharedMapping(name: name, base: base, size: full, created: false)
+                    keep = true
+                    return SharedMapping(name: name, fd: fd, base: base, size: full, created: false)
                 }
             }
             if status != CANARY_E_NOT_READY { throw headerError(status, name: name, kind: layout.kind, size: size) }

@@ -13,7 +13,7 @@ public struct ShmError: Error, Sendable, Equatable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         fileprivate enum Raw: String, Hashable, Sendable {
             case systemCall, notFound, notReady, foreignSegment, layoutVersion, recordSize
-            case badGeometry, truncated, labelMismatch, invalidArgument, invalidRouteTable, routeBusy
+            case badGeometry, truncated, labelMismatch, invalidArgument, invalidRouteTable, routeBusy, readerActive
         }
         fileprivate let raw: Raw
         public var description: String { raw.rawValue }
@@ -40,6 +40,8 @@ public struct ShmError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let invalidArgument = Code(raw: .invalidArgument)
         /// A route table was rejected (weights, labels, entry count).
         public static let invalidRouteTable = Code(raw: .invalidRouteTable)
+        /// Another reader (agent) is already draining this ring.
+        public static let readerActive = Code(raw: .readerActive)
         /// The route page stayed mid-write (a writer died?); keep the last table.
         public static let routeBusy = Code(raw: .routeBusy)
     }

@@ -258,7 +258,7 @@ static void Recorder_dealloc(Recorder *self) {
 }
 
 static int status_from_object(PyObject *o) {
-    if (o == NULL) return 0;
+    if (o == NULL || o == Py_None) return 0;
     if (PyLong_Check(o)) {
         long v = PyLong_AsLong(o);
         if (v >= 0 && v <= 3) return (int)v;
@@ -279,14 +279,52 @@ static int require_open(Recorder *self) {
     return -1;
 }
 
-static PyObject *Recorder_record(Recorder *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"latency", "status", "prediction", "confidence", "key", NULL};
-    double latency;
-    PyObject *status_o = NULL, *pred = Py_None, *conf = Py_None, *key_o = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "d|OOOO", kwlist, &latency, &status_o, &pred, &conf, &key_o)) return NULL;
+/* Keyword names of record(), interned once so matching is a pointer compare. */
+static const char *record_kw[] = {"latency", "status", "prediction", "confidence", "key"};
+static PyObject *record_kw_obj[5];
+
+/* Vectorcall argument parsing: PyArg_ParseTupleAndKeywords alone would cost
+ * more than the whole shared-memory write, on every inference. */
+static int parse_record_args(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, PyObject *vals[5]) {
+    if (nargs > 5) {
+        PyErr_SetString(PyExc_TypeError, "record() takes at most 5 arguments");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < nargs; i++) vals[i] = args[i];
+    Py_ssize_t nk = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    for (Py_ssize_t j = 0; j < nk; j++) {
+        PyObject *name = PyTuple_GET_ITEM(kwnames, j);
+        int slot = -1;
+        for (int k = 0; k < 5 && slot < 0; k++)
+            if (name == record_kw_obj[k]) slot = k;
+        for (int k = 0; k < 5 && slot < 0; k++)
+            if (PyUnicode_CompareWithASCIIString(name, record_kw[k]) == 0) slot = k;
+        if (slot < 0) {
+            PyErr_Format(PyExc_TypeError, "record() got an unexpected keyword argument '%U'", name);
+            return -1;
+        }
+        if (vals[slot]) {
+            PyErr_Format(PyExc_TypeError, "record() got multiple values for argument '%s'", record_kw[slot]);
+            return -1;
+        }
+        vals[slot] = args[nargs + j];
+    }
+    if (!vals[0]) {
+        PyErr_SetString(PyExc_TypeError, "record() missing required argument 'latency' (seconds)");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *Recorder_record(Recorder *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    PyObject *vals[5] = {NULL, NULL, NULL, NULL, NULL};
+    if (parse_record_args(args, nargs, kwnames, vals) != 0) return NULL;
     if (require_open(self) != 0) return NULL;
-    int status = status_from_object(status_o);
+    double latency = PyFloat_Check(vals[0]) ? PyFloat_AS_DOUBLE(vals[0]) : PyFloat_AsDouble(vals[0]);
+    if (latency == -1.0 && PyErr_Occurred()) return NULL;
+    int status = status_from_object(vals[1]);
     if (status < 0) return NULL;
+    PyObject *pred = vals[2] ? vals[2] : Py_None, *conf = vals[3] ? vals[3] : Py_None;
     uint8_t flags = 0;
     int32_t cls = 0;
     float score = 0, confidence = 0;
@@ -308,13 +346,13 @@ static PyObject *Recorder_record(Recorder *self, PyObject *args, PyObject *kw) {
         }
     }
     if (conf != Py_None) {
-        double c = PyFloat_AsDouble(conf);
+        double c = PyFloat_Check(conf) ? PyFloat_AS_DOUBLE(conf) : PyFloat_AsDouble(conf);
         if (c == -1.0 && PyErr_Occurred()) return NULL;
         flags |= CANARY_HAS_CONFIDENCE;
         confidence = (float)c;
     }
     int ok;
-    uint64_t key = key_from_object(key_o, &ok);
+    uint64_t key = key_from_object(vals[4], &ok);
     if (!ok) return NULL;
     uint64_t ns = latency > 0 ? (uint64_t)(latency * 1e9 + 0.5) : 0;
     canary_ring_record(&self->ring, (uint8_t)status, flags, ns, key, cls, score, confidence);
@@ -370,7 +408,7 @@ static PyObject *Recorder_get_created(Recorder *self, void *unused) {
 }
 
 static PyMethodDef Recorder_methods[] = {
-    {"record", (PyCFunction)(void (*)(void))Recorder_record, METH_VARARGS | METH_KEYWORDS,
+    {"record", (PyCFunction)(void (*)(void))Recorder_record, METH_FASTCALL | METH_KEYWORDS,
      "record(latency, status=0, prediction=None, confidence=None, key=0)\n\n"
      "Record one inference. latency in seconds (float, as time.perf_counter() differences);\n"
      "status 0..3 or 'ok'/'client_error'/'server_error'/'timeout'; prediction an int class\n"
@@ -598,6 +636,8 @@ static struct PyModuleDef module_def = {
 
 PyMODINIT_FUNC PyInit__canary_shm(void) {
     if (PyType_Ready(&RecorderType) < 0 || PyType_Ready(&RoutePageType) < 0) return NULL;
+    for (int k = 0; k < 5; k++)
+        if (!(record_kw_obj[k] = PyUnicode_InternFromString(record_kw[k]))) return NULL;
     PyObject *m = PyModule_Create(&module_def);
     if (!m) return NULL;
     ShmError = PyErr_NewExceptionWithDoc("canary_shm.ShmError", "A shared-memory segment could not be used.", PyExc_OSError, NULL);
