@@ -45,7 +45,7 @@ public final class Agent: Service, Sendable {
             intervalMs: config.windowMs, settings: config.histogram, scoreEdges: config.scoreBinEdges)
         state = AgentState(builder: builder, unackedCapacity: config.unackedCapacity,
                            health: AgentHealth(agentID: config.agentID, agentEpoch: epoch),
-                           timeoutMs: config.coordinatorTimeoutMs)
+                           timeoutMs: config.coordinatorTimeoutMs, nowMs: clock())
         hook = ApplyHook(command: config.applyCommand, file: config.applyFile, logger: logger)
     }
 
@@ -66,10 +66,12 @@ public final class Agent: Service, Sendable {
         logger.notice("agent \(config.agentID) epoch \(epoch): ring \(config.ringName), route page \(config.routePageName), coordinator \(config.coordinatorRouter)")
         await say(hello(), on: loop)
         await say(.snapshotRequest(snapshotRequest()), on: loop)
+        // Replies are read until the sockets close, after the final flush.
+        let receiver = Task { await self.receive(from: loop) }
+        var failure: (any Error)?
         do {
             try await cancelWhenGracefulShutdown {
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { await self.receive(from: loop) }
                     group.addTask { try await self.drainLoop(loop) }
                     group.addTask { try await self.housekeeping(loop) }
                     _ = try await group.next()
@@ -79,10 +81,11 @@ public final class Agent: Service, Sendable {
         } catch is CancellationError {
         } catch {
             logger.error("agent stopped: \(error)")
-            await stop(loop)
-            throw error
+            failure = error
         }
         await stop(loop)
+        await receiver.value
+        if let failure { throw failure }
     }
 
     private func stop(_ loop: SocketLoop) async {

@@ -9,10 +9,14 @@ actor AgentState {
     var follower = RouteTableFollower()
     var health: AgentHealth
     let timeoutMs: Int64
+    private var everHeard = false
 
-    init(builder: WindowBuilder, unackedCapacity: Int, health: AgentHealth, timeoutMs: Int64) {
+    init(builder: WindowBuilder, unackedCapacity: Int, health: AgentHealth, timeoutMs: Int64, nowMs: Int64) {
         self.builder = builder
         self.unacked = UnackedWindows(capacity: unackedCapacity)
+        var health = health
+        // The coordinator gets one timeout from our start before we call it silent.
+        health.lastHeardMs = nowMs
         self.health = health
         self.timeoutMs = timeoutMs
     }
@@ -45,7 +49,8 @@ actor AgentState {
     /// Something arrived from the coordinator; returns true when it had
     /// been silent (the caller then says hello and resends everything).
     func heard(nowMs: Int64) -> Bool {
-        let wasSilent = health.coordinatorSilent || health.lastHeardMs == 0
+        let wasSilent = health.coordinatorSilent || !everHeard
+        everHeard = true
         health.lastHeardMs = nowMs
         health.coordinatorSilent = false
         return wasSilent

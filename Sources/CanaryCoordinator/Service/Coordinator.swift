@@ -47,62 +47,62 @@ public final class Coordinator: Service, Sendable {
         let pump = WirePump(loop: loop, engine: engine, logger: logger)
         let router = Router()
         APIRoutes(engine: engine, pump: pump, token: config.apiToken, clock: clock).register(on: router)
-        let httpPort = OnceValue<Int>()
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: "canary-coordinator"),
-            onServerRunning: { channel in httpPort.set(channel.localAddress?.port) },
-            logger: logger)
-        logger.notice("coordinator epoch \(engine.epoch): ROUTER \(wire.router), PUB \(wire.publisher), journal \(config.journalPath)")
         let engine = self.engine
         let clock = self.clock
         let config = self.config
         let logger = self.logger
         let bound = self.bound
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: "canary-coordinator"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? config.httpPort
+                logger.notice("HTTP API and dashboard on http://\(config.httpHost):\(port)")
+                bound.set(Endpoints(router: wire.router, publisher: wire.publisher, httpPort: port))
+            },
+            logger: logger)
+        logger.notice("coordinator epoch \(engine.epoch): ROUTER \(wire.router), PUB \(wire.publisher), journal \(config.journalPath)")
         defer { bound.set(nil) }
-        do {
-            try await cancelWhenGracefulShutdown {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { await pump.pump(clock: clock) }
-                    group.addTask {
-                        // Windows are counted in small batches (one journal
-                        // transaction each); time-driven work runs every tick.
-                        var lastTick: Int64 = 0
-                        while !Task.isCancelled {
-                            try await Task.sleep(for: .milliseconds(20))
-                            let now = clock()
-                            pump.send(await engine.flush(nowMs: now))
-                            if now - lastTick >= config.tickMs {
-                                lastTick = now
-                                pump.send(await engine.tick(nowMs: now))
-                            }
+        let failure: (any Error)? = await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: (any Error)?.self) { group in
+                group.addTask {
+                    await pump.pump(clock: clock)
+                    return nil
+                }
+                group.addTask {
+                    // Windows are counted in small batches (one journal
+                    // transaction each); time-driven work runs every tick.
+                    var lastTick: Int64 = 0
+                    while !Task.isCancelled {
+                        do { try await Task.sleep(for: .milliseconds(20)) } catch { return nil }
+                        let now = clock()
+                        pump.send(await engine.flush(nowMs: now))
+                        if now - lastTick >= config.tickMs {
+                            lastTick = now
+                            pump.send(await engine.tick(nowMs: now))
                         }
                     }
-                    group.addTask { try await app.run() }
-                    group.addTask {
-                        guard let port = await httpPort.wait() else { return }
-                        logger.notice("HTTP API and dashboard on http://\(config.httpHost):\(port)")
-                        bound.set(Endpoints(router: wire.router, publisher: wire.publisher, httpPort: port))
-                    }
-                    // The first task to end (an error, or cancellation) ends all.
-                    _ = try await group.next()
-                    group.cancelAll()
+                    return nil
                 }
+                group.addTask {
+                    do { try await app.run() } catch is CancellationError {} catch { return error }
+                    return nil
+                }
+                // The first task to end (an error, or cancellation) ends all:
+                // count what already arrived, then close the sockets, which
+                // also ends the pump.
+                let first = await group.next() ?? nil
+                group.cancelAll()
+                pump.send(await engine.flush(nowMs: clock()))
+                await loop.shutdown()
+                return first
             }
-        } catch is CancellationError {
-        } catch {
-            logger.error("coordinator stopped: \(error)")
-            await finish(loop: loop, pump: pump)
-            throw error
         }
-        await finish(loop: loop, pump: pump)
-    }
-
-    private func finish(loop: SocketLoop, pump: WirePump) async {
-        // Count what already arrived, so acked == counted holds at exit too.
-        pump.send(await engine.flush(nowMs: clock()))
-        await loop.shutdown()
         engine.events.close()
+        if let failure {
+            logger.error("coordinator stopped: \(failure)")
+            throw failure
+        }
         logger.notice("coordinator stopped")
     }
 
