@@ -236,7 +236,8 @@ public final class Agent: Service, Sendable {
         logger.notice("coordinator reachable: saying hello and resending unacked windows")
         await say(hello(), on: loop)
         await say(.snapshotRequest(snapshotRequest()), on: loop)
-        for frames in await state.resendDue(nowMs: clock(), olderThanMs: 0) {
+        // Windows sent in the last moments are probably being acked now.
+        for frames in await state.resendDue(nowMs: clock(), olderThanMs: 250) {
             guard await trySend(frames, on: loop) else { break }
         }
     }

@@ -9,7 +9,6 @@ actor AgentState {
     var follower = RouteTableFollower()
     var health: AgentHealth
     let timeoutMs: Int64
-    private var everHeard = false
 
     init(builder: WindowBuilder, unackedCapacity: Int, health: AgentHealth, timeoutMs: Int64, nowMs: Int64) {
         self.builder = builder
@@ -47,10 +46,9 @@ actor AgentState {
     }
 
     /// Something arrived from the coordinator; returns true when it had
-    /// been silent (the caller then says hello and resends everything).
+    /// been silent (the caller then says hello and resends what waits).
     func heard(nowMs: Int64) -> Bool {
-        let wasSilent = health.coordinatorSilent || !everHeard
-        everHeard = true
+        let wasSilent = health.coordinatorSilent
         health.lastHeardMs = nowMs
         health.coordinatorSilent = false
         return wasSilent

@@ -85,7 +85,17 @@ public final class Coordinator: Service, Sendable {
                     return nil
                 }
                 group.addTask {
-                    do { try await app.run() } catch is CancellationError {} catch { return error }
+                    // The HTTP server stops through graceful shutdown, not
+                    // cancellation, so open requests finish and nothing logs
+                    // a spurious error: it runs outside this task tree.
+                    let server = ServiceGroup(configuration: .init(services: [app], logger: logger))
+                    let running = Task { try await server.run() }
+                    await withTaskCancellationHandler {
+                        _ = try? await running.value
+                    } onCancel: {
+                        Task { await server.triggerGracefulShutdown() }
+                    }
+                    do { try await running.value } catch { return error }
                     return nil
                 }
                 // The first task to end (an error, or cancellation) ends all:
