@@ -2,7 +2,9 @@ import CanaryCore
 
 /// Per-second, per-version merged windows for the history the journal keeps
 /// and the dashboard draws. Windows are bucketed by the second their
-/// interval ends in; a bucket is rewritten whole each time it changes.
+/// interval ends in. Counts go to the journal as increments (each window is
+/// counted exactly once, so the sums stay exact across restarts); quantiles
+/// are those of the merged bucket this process has seen.
 struct SecondAggregates: Sendable {
     struct Key: Hashable, Sendable {
         let model: String
@@ -11,36 +13,32 @@ struct SecondAggregates: Sendable {
     }
 
     private var buckets: [Key: Window] = [:]
-    private var dirty: Set<Key> = []
+    /// Counts added since the last `takeChanged()`.
+    private var increments: [Key: Window] = [:]
     /// Buckets older than this many seconds behind the newest are forgotten
     /// (they stay in the journal).
     let keepSeconds: Int64 = 30
 
     mutating func add(_ window: Window) {
         let key = Key(model: window.model, version: window.version, second: (window.endMs - 1) / 1000)
-        if let existing = buckets[key], let merged = try? existing.merged(with: window) {
-            buckets[key] = merged
-        } else if buckets[key] == nil {
-            buckets[key] = window
-        } else {
-            return  // settings differ: already refused upstream, never here
-        }
-        dirty.insert(key)
+        // Settings were checked upstream, so merges cannot fail here.
+        buckets[key] = buckets[key].flatMap { try? $0.merged(with: window) } ?? window
+        increments[key] = increments[key].flatMap { try? $0.merged(with: window) } ?? window
     }
 
     /// The changed buckets as journal rows; forgets old buckets.
     mutating func takeChanged() -> [AggregateRecord] {
-        let rows = dirty.compactMap { key -> AggregateRecord? in
-            guard let window = buckets[key] else { return nil }
+        let rows = increments.compactMap { key, window -> AggregateRecord? in
+            guard let merged = buckets[key] else { return nil }
             return AggregateRecord(
                 model: key.model, version: key.version, second: key.second,
                 requests: Int64(clamping: window.requestCount), errors: Int64(clamping: window.modelErrors),
-                p50Us: Double(window.latency.quantile(0.50)), p95Us: Double(window.latency.quantile(0.95)),
-                p99Us: Double(window.latency.quantile(0.99)),
+                p50Us: Double(merged.latency.quantile(0.50)), p95Us: Double(merged.latency.quantile(0.95)),
+                p99Us: Double(merged.latency.quantile(0.99)),
                 labeled: Int64(clamping: window.labeledCount), correct: Int64(clamping: window.correctCount),
                 ringLost: Int64(clamping: window.ringLost &+ window.ringOverrun))
         }
-        dirty.removeAll()
+        increments.removeAll()
         if let newest = buckets.keys.map(\.second).max() {
             buckets = buckets.filter { newest - $0.key.second <= keepSeconds }
         }

@@ -99,8 +99,25 @@ public final class Journal: Sendable {
             try pool.write { db in
                 for rollout in batch.rollouts { try rollout.save(db) }
                 for event in batch.events { try event.insert(db) }
-                // Each row is the whole merged second so far: replace it.
-                for aggregate in batch.aggregates { try aggregate.save(db) }
+                // Counts are increments (each window counted once); the
+                // quantiles are the latest merged estimate of that second.
+                for aggregate in batch.aggregates {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO aggregate (model, version, second, requests, errors, p50Us, p95Us, p99Us, labeled, correct, ringLost)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            ON CONFLICT(model, version, second) DO UPDATE SET
+                              requests = requests + excluded.requests,
+                              errors = errors + excluded.errors,
+                              p50Us = excluded.p50Us, p95Us = excluded.p95Us, p99Us = excluded.p99Us,
+                              labeled = labeled + excluded.labeled,
+                              correct = correct + excluded.correct,
+                              ringLost = ringLost + excluded.ringLost
+                            """,
+                        arguments: [aggregate.model, aggregate.version, aggregate.second, aggregate.requests,
+                                    aggregate.errors, aggregate.p50Us, aggregate.p95Us, aggregate.p99Us,
+                                    aggregate.labeled, aggregate.correct, aggregate.ringLost])
+                }
                 for mark in batch.dedupe { try mark.save(db) }
                 for route in batch.routes { try route.save(db) }
             }

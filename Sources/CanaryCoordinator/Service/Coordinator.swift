@@ -15,6 +15,12 @@ public final class Coordinator: Service, Sendable {
         public let publisher: String
         public let httpPort: Int
         public var httpURL: String { "http://127.0.0.1:\(httpPort)" }
+
+        public init(router: String, publisher: String, httpPort: Int) {
+            self.router = router
+            self.publisher = publisher
+            self.httpPort = httpPort
+        }
     }
 
     public let config: CoordinatorConfig
