@@ -64,8 +64,7 @@ public final class Agent: Service, Sendable {
         }
         started.set(true)
         logger.notice("agent \(config.agentID) epoch \(epoch): ring \(config.ringName), route page \(config.routePageName), coordinator \(config.coordinatorRouter)")
-        await say(hello(), on: loop)
-        await say(.snapshotRequest(snapshotRequest()), on: loop)
+        await introduce(on: loop)
         // Replies are read until the sockets close, after the final flush.
         let receiver = Task { await self.receive(from: loop) }
         var failure: (any Error)?
@@ -181,8 +180,17 @@ public final class Agent: Service, Sendable {
         }
     }
 
-    private func say(_ message: WireMessage, on loop: SocketLoop) async {
-        _ = await trySend(message.encode(), on: loop)
+    @discardableResult
+    private func say(_ message: WireMessage, on loop: SocketLoop) async -> Bool {
+        await trySend(message.encode(), on: loop)
+    }
+
+    /// Hello and a snapshot request. With ZMQ_IMMEDIATE a send before the
+    /// connection is up fails, so housekeeping retries until both went out.
+    private func introduce(on loop: SocketLoop) async {
+        let sent = await say(hello(), on: loop)
+        if sent { await say(.snapshotRequest(snapshotRequest()), on: loop) }
+        await state.setIntroduced(sent)
     }
 
     // MARK: - Coordinator → agent
@@ -234,8 +242,7 @@ public final class Agent: Service, Sendable {
 
     private func reconnected(_ loop: SocketLoop) async {
         logger.notice("coordinator reachable: saying hello and resending unacked windows")
-        await say(hello(), on: loop)
-        await say(.snapshotRequest(snapshotRequest()), on: loop)
+        await introduce(on: loop)
         // Windows sent in the last moments are probably being acked now.
         for frames in await state.resendDue(nowMs: clock(), olderThanMs: 250) {
             guard await trySend(frames, on: loop) else { break }
@@ -248,6 +255,7 @@ public final class Agent: Service, Sendable {
         while !Task.isCancelled {
             try await Task.sleep(for: .milliseconds(500))
             let now = clock()
+            if await !state.introduced { await introduce(on: loop) }
             await say(.heartbeat(await state.heartbeat(nowMs: now)), on: loop)
             if await state.checkSilence(nowMs: now) {
                 logger.warning("coordinator silent for more than \(config.coordinatorTimeoutMs) ms: keeping the last split (fail-static); windows wait for it")

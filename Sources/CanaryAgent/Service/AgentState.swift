@@ -9,6 +9,10 @@ actor AgentState {
     var follower = RouteTableFollower()
     var health: AgentHealth
     let timeoutMs: Int64
+    /// Whether Hello reached the socket since start or the last silence.
+    private(set) var introduced = false
+
+    func setIntroduced(_ value: Bool) { introduced = value }
 
     init(builder: WindowBuilder, unackedCapacity: Int, health: AgentHealth, timeoutMs: Int64, nowMs: Int64) {
         self.builder = builder

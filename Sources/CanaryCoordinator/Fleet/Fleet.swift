@@ -63,6 +63,7 @@ public struct Fleet: Sendable {
     @discardableResult
     public mutating func heartbeat(_ beat: Canary_V1_Heartbeat, nowMs: Int64) -> Transition? {
         let transition = touch(beat.agentID, nowMs: nowMs)
+        agents[beat.agentID]?.agentEpoch = beat.agentEpoch
         agents[beat.agentID]?.unackedWindows = beat.unackedWindows
         agents[beat.agentID]?.routeSequence = beat.routeSequence
         agents[beat.agentID]?.ringLostTotal = beat.ringLostTotal
@@ -90,7 +91,8 @@ public struct Fleet: Sendable {
             status.windowsCounted += 1
             status.lastWindowReceivedMs = nowMs
             status.lastWindowEndMs = max(status.lastWindowEndMs ?? endMs, endMs)
-            if status.agentEpoch == 0 { status.agentEpoch = epoch }
+            // A restarted agent has a newer epoch; resends of the old one do not count as its identity.
+            if epoch > status.agentEpoch { status.agentEpoch = epoch }
             agents[agentID] = status
         }
         return true
