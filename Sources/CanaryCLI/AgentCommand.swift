@@ -29,7 +29,7 @@ struct AgentCommand: AsyncParsableCommand {
         do {
             settings = try AgentConfig.load(path: config)
         } catch {
-            throw ValidationError("invalid agent configuration: \(error)")
+            throw CommandFailure("invalid agent configuration: \(error)")
         }
         if let coordinatorRouter { settings.coordinatorRouter = coordinatorRouter }
         if let coordinatorPublisher { settings.coordinatorPublisher = coordinatorPublisher }

@@ -42,7 +42,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
             do {
                 settings = try CoordinatorConfig.load(path: config)
             } catch {
-                throw ValidationError("invalid coordinator configuration: \(error)")
+                throw CommandFailure("invalid coordinator configuration: \(error)")
             }
         }
         if let journal { settings.journalPath = journal }

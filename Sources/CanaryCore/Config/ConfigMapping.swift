@@ -153,8 +153,9 @@ public struct ConfigMapping {
         ConfigError(file: file, line: Self.line(node), column: Self.column(node), message: message)
     }
 
-    private static func line(_ node: Node) -> Int { (node.mark?.line ?? -1) + 1 }
-    private static func column(_ node: Node) -> Int { (node.mark?.column ?? -1) + 1 }
+    // Yams marks are 1-based already.
+    private static func line(_ node: Node) -> Int { node.mark?.line ?? 0 }
+    private static func column(_ node: Node) -> Int { node.mark?.column ?? 0 }
     private static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     /// `500ms`, `30s`, `5m`, `1h`, or bare seconds; nil when not a duration.
