@@ -124,7 +124,7 @@ let package = Package(
             path: "Tests/Tools/ShmWriter", swiftSettings: strict
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: strict),
-        .testTarget(name: "CanaryShmTests", dependencies: ["CanaryShm", "CCanaryShm"], swiftSettings: strict),
+        .testTarget(name: "CanaryShmTests", dependencies: ["CanaryShm", "CCanaryShm", "CanaryCore"], swiftSettings: strict),
         .testTarget(
             name: "CanaryCoreTests",
             dependencies: [
