@@ -47,9 +47,9 @@ public struct LatencyHistogram: Sendable {
     public init(settings: HistogramSettings, buckets: [LatencyBucket], clampedCount: UInt64 = 0) throws(WindowError) {
         try self.init(settings: settings)
         for bucket in buckets where bucket.count > 0 {
-            guard bucket.valueMicros <= settings.highestMicros,
-                histogram.record(bucket.valueMicros, count: bucket.count)
-            else {
+            // The top bucket's highest equivalent value may lie a little above
+            // `highestMicros`; `record` refuses only what has no bucket.
+            guard histogram.record(bucket.valueMicros, count: bucket.count) else {
                 throw WindowError(.invalidHistogramBucket, "histogram bucket at \(bucket.valueMicros) µs lies outside \(settings)")
             }
         }
@@ -82,10 +82,21 @@ public struct LatencyHistogram: Sendable {
         clampedCount &+= other.clampedCount
     }
 
-    /// The value at quantile `q` in [0, 1], in microseconds (0 when empty).
+    /// The value at quantile `q` in [0, 1], in microseconds (0 when empty):
+    /// the highest value equivalent to the bucket holding the q-th sample.
+    ///
+    /// Computed from the buckets alone (unlike `valueAtPercentile`, which
+    /// clamps to the exact min/max recorded), so a histogram rebuilt from its
+    /// sparse export answers exactly the same.
     public func quantile(_ q: Double) -> UInt64 {
         guard totalCount > 0 else { return 0 }
-        return histogram.valueAtPercentile(min(100, max(0, q * 100)))
+        let rank = Swift.max(1, UInt64((Swift.min(1, Swift.max(0, q)) * Double(totalCount) - 1e-9).rounded(.up)))
+        var seen: UInt64 = 0
+        for bucket in histogram.recordedValues() {
+            seen += UInt64(bucket.count)
+            if seen >= rank { return bucket.value }
+        }
+        return histogram.maxRecorded
     }
 
     /// How many recorded values are strictly above `micros` (at bucket
