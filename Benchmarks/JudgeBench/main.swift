@@ -1,5 +1,6 @@
 import CanaryCore
 import Foundation
+import Synchronization
 
 // judge-bench: our anytime-valid judge vs a Kayenta-style Mann–Whitney judge
 // on seeded synthetic traffic (1 000 req/s). Run from the package root:
@@ -71,13 +72,16 @@ func summarise(_ results: [RunResult], expectRollback: Bool, isAA: Bool) -> Stri
 print("| Scenario (1 000 req/s) | Target | Canary: mixture SPRT, alpha \(example.alpha) | Kayenta-style: Mann–Whitney 98 % every 10 s |")
 print("| --- | --- | --- | --- |")
 for (index, (scenario, target)) in scenarios.enumerated() {
-    var ours: [RunResult] = []
-    var reference: [RunResult] = []
-    for seed in 0..<scenario.seeds {
+    // Seeds are independent: run them on every core, collect in seed order.
+    let results = Mutex<[Int: (RunResult, RunResult)]>([:])
+    DispatchQueue.concurrentPerform(iterations: scenario.seeds) { seed in
         let s = UInt64(1000 * index + seed + 1)
-        ours.append(scenario.runOurs(seed: s))
-        reference.append(scenario.runReference(seed: s))
+        let pair = (scenario.runOurs(seed: s), scenario.runReference(seed: s))
+        results.withLock { $0[seed] = pair }
     }
+    let collected = results.withLock { dict in (0..<scenario.seeds).map { dict[$0]! } }
+    let ours = collected.map(\.0)
+    let reference = collected.map(\.1)
     let isAA = index == 0
     let expectRollback = index >= 1 && index <= 3
     print("| \(scenario.name) (\(scenario.seeds) seeds) | \(target) | \(summarise(ours, expectRollback: expectRollback, isAA: isAA)) | \(summarise(reference, expectRollback: expectRollback, isAA: isAA)) |")
