@@ -34,8 +34,12 @@ enum Fixture {
     }
 
     /// A random window (for the merge laws).
+    /// Two significant digits keep the histogram (and debug-mode merges)
+    /// small; the merge code path is the same as with the fleet default.
+    static let smallHistogram = HistogramSettings(lowestMicros: 1, highestMicros: 60_000_000, significantDigits: 2)
+
     static func random(_ rng: inout TestRNG, version: String = "v1", edges: [Float] = [0.25, 0.5, 0.75]) -> Window {
-        var w = try! Window.empty(model: model, version: version, agentID: "agent\(rng.next() % 3)", scoreEdges: edges)
+        var w = try! Window.empty(model: model, version: version, agentID: "agent\(rng.next() % 3)", settings: smallHistogram, scoreEdges: edges)
         w.agentEpoch = rng.next() % 4
         w.sequence = rng.next() % 100
         w.startMs = Int64(rng.next() % 10_000)

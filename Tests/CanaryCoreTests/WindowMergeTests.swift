@@ -33,7 +33,7 @@ struct WindowMergeTests {
         await propertyCheck(count: 20, input: Gen.int(in: 0...Int.max)) { seed in
             var rng = TestRNG(seed: UInt64(seed))
             let a = Fixture.random(&rng)
-            var empty = try Window.empty(model: a.model, version: a.version, agentID: a.agentID, scoreEdges: [0.25, 0.5, 0.75])
+            var empty = try Window.empty(model: a.model, version: a.version, agentID: a.agentID, settings: Fixture.smallHistogram, scoreEdges: [0.25, 0.5, 0.75])
             empty.startMs = .max
             empty.endMs = .min
             let merged = try a.merged(with: empty)
@@ -62,7 +62,7 @@ struct WindowMergeTests {
     }
 
     @Test func histogramExportImportIsExact() async throws {
-        await propertyCheck(count: 30, input: Gen.int(in: 1...60_000_000).array(of: 0...200)) { values in
+        await propertyCheck(count: 15, input: Gen.int(in: 1...60_000_000).array(of: 0...100)) { values in
             var h = LatencyHistogram()
             for v in values { h.record(micros: UInt64(v)) }
             let copy = try LatencyHistogram(settings: h.settings, buckets: h.buckets, clampedCount: h.clampedCount)
