@@ -18,7 +18,8 @@
 ///
 /// Pure and replayable: the same events in the same order give the same
 /// decisions; it never reads a clock, and Codable lets the coordinator
-/// snapshot it.
+/// snapshot it. Give it a validated plan (`RolloutPlan.parse` or
+/// `RolloutPlan.validate()`).
 public struct RolloutMachine: Sendable, Equatable, Codable {
     public let plan: RolloutPlan
     public private(set) var phase: RolloutPhase = .pending
@@ -72,7 +73,7 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
         guard !phase.isTerminal else { return [] }
         switch event {
         case .start(let now):
-            guard phase == .pending else { return [] }
+            guard phase == .pending, !plan.stepsPPM.isEmpty else { return [] }
             return [enter(step: 0, at: now, action: .advance, reason: "rollout started at \(PlanParser.percent(plan.stepsPPM[0]))")]
         case .window(let window, let now):
             ingest(window, at: now)
@@ -239,9 +240,10 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
             return [pause(at: now, reason: "operator paused")]
         case .resume:
             if phase == .pending {
+                guard !plan.stepsPPM.isEmpty else { return [] }
                 return [enter(step: 0, at: now, action: .resume, reason: "operator started the rollout")]
             }
-            if atGate {
+            if atGate, plan.stepsPPM.indices.contains(stepIndex + 1) {
                 atGate = false
                 return [enter(step: stepIndex + 1, at: now, action: .resume, reason: "operator passed the manual gate")]
             }
