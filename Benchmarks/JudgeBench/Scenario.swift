@@ -12,6 +12,7 @@ enum RunResult: Equatable {
 /// and to the Kayenta-style reference.
 struct Scenario {
     var name: String
+    var baseline = Behaviour()
     var canary: Behaviour
     var seeds: Int
     var durationS: Int
@@ -19,7 +20,7 @@ struct Scenario {
     var plan: RolloutPlan
 
     func runOurs(seed: UInt64) -> RunResult {
-        var traffic = Traffic(rng: Xoshiro(seed: seed), baseline: Behaviour(), canary: canary)
+        var traffic = Traffic(rng: Xoshiro(seed: seed), baseline: baseline, canary: canary)
         var machine = RolloutMachine(plan: plan)
         _ = machine.handle(.start(at: 0))
         for s in 1...durationS {
@@ -45,7 +46,7 @@ struct Scenario {
     /// Kayenta-style: Mann–Whitney on per-window points of every window so
     /// far, re-run every 10 s; steps advance on the plan's bake conditions.
     func runReference(seed: UInt64) -> RunResult {
-        var traffic = Traffic(rng: Xoshiro(seed: seed), baseline: Behaviour(), canary: canary)
+        var traffic = Traffic(rng: Xoshiro(seed: seed), baseline: baseline, canary: canary, recordsWindows: false)
         var judge = MannWhitney.Judge()
         var step = 0
         var stepStart = 0

@@ -26,6 +26,9 @@ struct Traffic {
     var baseline: Behaviour
     var canary: Behaviour
     var rps = 1000
+    /// The reference judge only needs the per-window points; skipping the
+    /// histograms keeps its runs cheap (the random draws are the same).
+    var recordsWindows = true
 
     mutating func second(endingAt t: Int64, canaryPPM: UInt32) -> (Window, Window, WindowPoint?, WindowPoint?) {
         var b = try! Window.empty(model: "fraud-detector", version: "v41", agentID: "sim-b", startMs: t - 1000, endMs: t)
@@ -57,10 +60,11 @@ struct Traffic {
     private func record(_ w: inout Window, failed: Bool, latencyMs: Double, predicted: Int32, correct: Bool) {
         w.requestCount += 1
         if failed { w.statuses.serverError += 1 } else { w.statuses.ok += 1 }
-        w.latency.record(micros: UInt64(latencyMs * 1000))
-        w.predictionCounts[predicted, default: 0] += 1
         w.labeledCount += 1
         if correct { w.correctCount += 1 }
+        guard recordsWindows else { return }
+        w.latency.record(micros: UInt64(latencyMs * 1000))
+        w.predictionCounts[predicted, default: 0] += 1
     }
 
     private func point(_ w: Window, _ latencies: [Double]) -> WindowPoint? {

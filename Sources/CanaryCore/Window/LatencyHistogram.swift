@@ -85,18 +85,15 @@ public struct LatencyHistogram: Sendable {
     /// The value at quantile `q` in [0, 1], in microseconds (0 when empty):
     /// the highest value equivalent to the bucket holding the q-th sample.
     ///
-    /// Computed from the buckets alone (unlike `valueAtPercentile`, which
-    /// clamps to the exact min/max recorded), so a histogram rebuilt from its
-    /// sparse export answers exactly the same.
+    /// `valueAtPercentile` clamps its answer to the exact min/max recorded,
+    /// which a histogram rebuilt from its sparse export does not know;
+    /// widening the answer to its bucket's highest equivalent value undoes the
+    /// clamp (the clamped value lies in the same bucket), so the original and
+    /// the rebuilt histogram answer exactly the same.
     public func quantile(_ q: Double) -> UInt64 {
         guard totalCount > 0 else { return 0 }
-        let rank = Swift.max(1, UInt64((Swift.min(1, Swift.max(0, q)) * Double(totalCount) - 1e-9).rounded(.up)))
-        var seen: UInt64 = 0
-        for bucket in histogram.recordedValues() {
-            seen += UInt64(bucket.count)
-            if seen >= rank { return bucket.value }
-        }
-        return histogram.maxRecorded
+        let percentile = Swift.min(100, Swift.max(0, q * 100))
+        return histogram.highestEquivalentForValue(histogram.valueAtPercentile(percentile))
     }
 
     /// How many recorded values are strictly above `micros` (at bucket
