@@ -10,6 +10,17 @@
 /// - **Absolute** limits (`max`/`min`) are hard: they trip at once over the
 ///   analysis window when at least `min_samples` are there.
 ///
+/// Which sequential test for which metric: every relative guard here is a
+/// comparison of *shares* — errors, requests over a latency threshold, wrong
+/// predictions, and (by the equivalence explained at `quantileGuard`) latency
+/// quantiles — so all of them use the two-sample mixture SPRT on a linear
+/// contrast, which needs nothing but the counts a merged window carries.
+/// Lindon & Malek's count e-process fits Poisson rates of unequal exposure
+/// (events per second), which the plan does not guard; Howard et al.'s
+/// confidence sequences for quantiles would need the raw order statistics,
+/// which exact-merge windows deliberately do not keep. Drift is not tested
+/// sequentially: it is a distance the operator bounds, not a hypothesis.
+///
 /// Each guard yields one verdict: `fail` if either kind trips, else
 /// `needMoreData` while an arm has fewer than `min_samples` since the start,
 /// else `pass`.

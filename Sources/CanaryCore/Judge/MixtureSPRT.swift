@@ -24,9 +24,17 @@ import Foundation
 /// Why this test and not a count e-process: the guards compare shares of two
 /// arms of very different sizes (0.1 %–50 % canary) with a tolerance; the
 /// normal mixture handles the linear contrast directly and needs only counts,
-/// which is exactly what merged windows carry. Variances use the smoothed
-/// estimate (x + ½)/(n + 1) so an arm with no events yet does not claim zero
-/// variance.
+/// which is exactly what merged windows carry.
+///
+/// Variance: the canary's term is evaluated at the null boundary
+/// (p_c = a·p̂_b + c, the score-test form), not at the canary's own estimate
+/// (the Wald form). Λ has to be a martingale under the null, so the null's
+/// variance is the one that matters; the Wald form inflates V exactly when
+/// the canary is bad and costs seconds of detection (a 0.5 % → 5 % error jump
+/// at 100 canary req/s: about 2 s sooner). The baseline's share is smoothed
+/// as (x + ½)/(n + 1) so an arm with no events yet does not claim zero
+/// variance. The A/A rows of `judge-bench` check the resulting false-rollback
+/// rate under continuous monitoring.
 public enum MixtureSPRT {
     public struct Result: Sendable, Equatable {
         /// θ̂ = p̂_c − a·p̂_b − c.
@@ -54,8 +62,9 @@ public enum MixtureSPRT {
         let nC = Double(canaryTotal)
         let nB = Double(baselineTotal)
         let pC = Double(canaryEvents) / nC
-        let smoothedC = (Double(canaryEvents) + 0.5) / (nC + 1)
-        let variance = smoothedC * (1 - smoothedC) / nC + scale * scale * baselineVariance / nB
+        // The canary's share under the null boundary θ = 0.
+        let nullShare = min(1 - 0.5 / (nC + 1), max(0.5 / (nC + 1), scale * baselineShare + offset))
+        let variance = nullShare * (1 - nullShare) / nC + scale * scale * baselineVariance / nB
         let theta = pC - scale * baselineShare - offset
         let tau2 = tau * tau
         let logE = log(2) + log(normalCDF(theta * tau / (variance * (variance + tau2)).squareRoot()))

@@ -8,8 +8,12 @@ extension RolloutPlan {
         var parser = PlanParser(file: file)
         let plan = parser.parse(yaml)
         if let plan, parser.issues.isEmpty { return plan }
-        throw PlanError(issues: parser.issues.isEmpty
-            ? [PlanIssue(file: file, line: 0, message: "the plan could not be read")] : parser.issues)
+        // In file order, whatever order the checks ran in.
+        let sorted = parser.issues.enumerated().sorted {
+            ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset)
+        }.map(\.element)
+        throw PlanError(issues: sorted.isEmpty
+            ? [PlanIssue(file: file, line: 0, message: "the plan could not be read")] : sorted)
     }
 }
 
@@ -107,10 +111,18 @@ struct PlanParser {
         }
 
         guard let model, let baseline, let canary, let bake, issues.isEmpty else { return nil }
-        return RolloutPlan(
+        let plan = RolloutPlan(
             name: fields["name"]?.scalarString, model: model, baseline: baseline, canary: canary, stepsPPM: steps,
             bake: bake, analysisWindowMs: analysisWindow, alpha: alpha, pauseBeforePPM: pauseBefore,
             onBreach: onBreach, progressDeadlineMs: deadline, staleAfterMs: staleAfter, guards: guards)
+        // Anything the node-level checks missed, reported without a line.
+        do {
+            try plan.validate(file: file)
+        } catch {
+            issues += error.issues
+            return nil
+        }
+        return plan
     }
 
     // MARK: Sections

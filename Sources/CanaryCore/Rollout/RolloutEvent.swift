@@ -17,9 +17,10 @@ public enum RolloutEvent: Sendable, Equatable, Codable {
     /// Starts a pending rollout at its first step.
     case start(at: Int64)
     /// A window for the baseline or canary (one agent's, or already merged per
-    /// version). Windows of other models or versions are ignored.
+    /// version). Windows of other models or versions are ignored. Merged at
+    /// once, judged at the next tick.
     case window(Window, receivedAt: Int64)
-    /// Time passes: bake, deadlines and staleness are checked.
+    /// Time passes: new data is judged; bake, deadlines and staleness are checked.
     case tick(Int64)
     case command(OperatorCommand, at: Int64)
     /// The agents the coordinator currently considers stale (replacing the

@@ -11,9 +11,15 @@
 /// cannot complete within `progress_deadline` (paused time excluded) gets
 /// the breach action too.
 ///
+/// Windows are only merged when they arrive; judging happens on the next
+/// `tick` (if anything arrived), so its cost — a few passes over each latency
+/// histogram — does not grow with the number of agents. The coordinator ticks
+/// at least once a second; a breach acts on the first tick after the window.
+///
 /// Pure and replayable: the same events in the same order give the same
 /// decisions; it never reads a clock, and Codable lets the coordinator
-/// snapshot it.
+/// snapshot it. Give it a validated plan (`RolloutPlan.parse` or
+/// `RolloutPlan.validate()`).
 public struct RolloutMachine: Sendable, Equatable, Codable {
     public let plan: RolloutPlan
     public private(set) var phase: RolloutPhase = .pending
@@ -38,6 +44,8 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
     private var atGate = false
     /// The operator set the weight by hand; `resume` re-enters the plan.
     private var manualWeight = false
+    /// Windows arrived since the last judgement.
+    private var hasNewData = false
 
     public init(plan: RolloutPlan) {
         self.plan = plan
@@ -65,16 +73,20 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
         guard !phase.isTerminal else { return [] }
         switch event {
         case .start(let now):
-            guard phase == .pending else { return [] }
+            guard phase == .pending, !plan.stepsPPM.isEmpty else { return [] }
             return [enter(step: 0, at: now, action: .advance, reason: "rollout started at \(PlanParser.percent(plan.stepsPPM[0]))")]
         case .window(let window, let now):
             ingest(window, at: now)
-            guard phase != .pending else { return [] }
-            judge(now: now)
-            let breach = reactToFailures(now: now)
-            return breach.isEmpty ? checkProgress(now: now) : breach
+            return []
         case .tick(let now):
             trim(now: now)
+            guard phase != .pending else { return [] }
+            if hasNewData {
+                judge(now: now)
+                hasNewData = false
+                let breach = reactToFailures(now: now)
+                if !breach.isEmpty { return breach }
+            }
             return checkProgress(now: now)
         case .command(let command, let now):
             return apply(command, at: now)
@@ -106,6 +118,7 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
             } else {
                 try canaryData.add(window, at: now)
             }
+            hasNewData = true
         } catch {
             refusedWindows += 1
             lastRefusal = "window \(window.agentID)#\(window.sequence) of \(window.version) refused: \(error.message)"
@@ -227,9 +240,10 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
             return [pause(at: now, reason: "operator paused")]
         case .resume:
             if phase == .pending {
+                guard !plan.stepsPPM.isEmpty else { return [] }
                 return [enter(step: 0, at: now, action: .resume, reason: "operator started the rollout")]
             }
-            if atGate {
+            if atGate, plan.stepsPPM.indices.contains(stepIndex + 1) {
                 atGate = false
                 return [enter(step: stepIndex + 1, at: now, action: .resume, reason: "operator passed the manual gate")]
             }

@@ -47,9 +47,9 @@ public struct LatencyHistogram: Sendable {
     public init(settings: HistogramSettings, buckets: [LatencyBucket], clampedCount: UInt64 = 0) throws(WindowError) {
         try self.init(settings: settings)
         for bucket in buckets where bucket.count > 0 {
-            guard bucket.valueMicros <= settings.highestMicros,
-                histogram.record(bucket.valueMicros, count: bucket.count)
-            else {
+            // The top bucket's highest equivalent value may lie a little above
+            // `highestMicros`; `record` refuses only what has no bucket.
+            guard histogram.record(bucket.valueMicros, count: bucket.count) else {
                 throw WindowError(.invalidHistogramBucket, "histogram bucket at \(bucket.valueMicros) µs lies outside \(settings)")
             }
         }
@@ -82,10 +82,18 @@ public struct LatencyHistogram: Sendable {
         clampedCount &+= other.clampedCount
     }
 
-    /// The value at quantile `q` in [0, 1], in microseconds (0 when empty).
+    /// The value at quantile `q` in [0, 1], in microseconds (0 when empty):
+    /// the highest value equivalent to the bucket holding the q-th sample.
+    ///
+    /// `valueAtPercentile` clamps its answer to the exact min/max recorded,
+    /// which a histogram rebuilt from its sparse export does not know;
+    /// widening the answer to its bucket's highest equivalent value undoes the
+    /// clamp (the clamped value lies in the same bucket), so the original and
+    /// the rebuilt histogram answer exactly the same.
     public func quantile(_ q: Double) -> UInt64 {
         guard totalCount > 0 else { return 0 }
-        return histogram.valueAtPercentile(min(100, max(0, q * 100)))
+        let percentile = Swift.min(100, Swift.max(0, q * 100))
+        return histogram.highestEquivalentForValue(histogram.valueAtPercentile(percentile))
     }
 
     /// How many recorded values are strictly above `micros` (at bucket
