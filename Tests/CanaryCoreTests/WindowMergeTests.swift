@@ -179,11 +179,13 @@ struct RouteHashTests {
     }
 
     @Test func testVectors() {
-        // Cross-check these against the C route page (canary_shm.h).
-        #expect(RouteHash.bucket(0) == 0)
-        #expect(RouteHash.mix(1) == 0x5692_161D_100B_05E5)
-        #expect(RouteHash.bucket(1) == 578_789)
-        #expect(RouteHash.bucket(42) == 108_962)
-        #expect(RouteHash.bucket(0xDEAD_BEEF) == 92_714)
+        // The vectors of proto/shm-layout.md §8 (the C route page's hash).
+        #expect(RouteHash.mix(0) == 0xE220_A839_7B1D_CDAF)
+        #expect(RouteHash.bucket(0) == 883_310)
+        #expect(RouteHash.mix(1) == 0x910A_2DEC_8902_5CC1)
+        #expect(RouteHash.bucket(1) == 566_561)
+        #expect(RouteHash.mix(42) == 0xBDD7_3226_2FEB_6E95)
+        #expect(RouteHash.bucket(42) == 741_564)
+        #expect(RouteHash.bucket(.max) == 893_942)
     }
 }

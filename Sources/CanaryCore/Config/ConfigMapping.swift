@@ -159,25 +159,12 @@ public struct ConfigMapping {
     private static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     /// `500ms`, `30s`, `5m`, `1h`, or bare seconds; nil when not a duration.
+    /// The same forms rollout plans accept.
     public static func parseDurationMs(_ text: String) -> Int64? {
-        let trimmed = text.trimmingCharacters(in: " \t")
-        let units: [(String, Double)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
-        for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
-            guard let number = Double(trimmed.dropLast(suffix.count)), number.isFinite else { return nil }
-            return Int64((number * scale).rounded())
-        }
-        guard let seconds = Double(trimmed), seconds.isFinite else { return nil }
-        return Int64((seconds * 1000).rounded())
+        PlanValues.durationMs(text)
     }
 }
 
 extension String {
     fileprivate var replacingUnderscores: String { filter { $0 != "_" } }
-
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let first = s.first, set.contains(first) { s.removeFirst() }
-        while let last = s.last, set.contains(last) { s.removeLast() }
-        return String(s)
-    }
 }
