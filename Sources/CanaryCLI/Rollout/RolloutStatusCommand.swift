@@ -70,6 +70,8 @@ struct RolloutStatusCommand: AsyncParsableCommand {
     /// Prints the status (details first, then a line per change) until the
     /// rollout reaches a terminal phase; returns its last view.
     func follow(_ client: CoordinatorClient) async throws(RolloutFailure) -> RolloutView {
+        // Line-buffered even into a pipe or file: a watcher is read live.
+        setvbuf(stdout, nil, _IOLBF, 0)
         // Subscribe before the first fetch so nothing between the two is missed.
         let events = EventStream.open(client)
         var (view, body) = try await fetch(client)
