@@ -70,12 +70,10 @@ struct RolloutStatusCommand: AsyncParsableCommand {
     /// Prints the status (details first, then a line per change) until the
     /// rollout reaches a terminal phase; returns its last view.
     func follow(_ client: CoordinatorClient) async throws(RolloutFailure) -> RolloutView {
-        // Line-buffered even into a pipe or file: a watcher is read live.
-        setvbuf(stdout, nil, _IOLBF, 0)
         // Subscribe before the first fetch so nothing between the two is missed.
         let events = EventStream.open(client)
         var (view, body) = try await fetch(client)
-        if options.json { print(RolloutFormat.prettyJSON(body)) } else { for line in RolloutFormat.details(view) { print(line) } }
+        if options.json { emit(RolloutFormat.prettyJSON(body)) } else { for line in RolloutFormat.details(view) { emit(line) } }
         var lastLine = RolloutFormat.statusLine(view)
         if view.phase.isTerminal { return view }
         do {
@@ -89,16 +87,16 @@ struct RolloutStatusCommand: AsyncParsableCommand {
                 case "decision":
                     guard let decision = try? JSONDecoder().decode(DecisionEvent.self, from: Data(event.data.utf8)),
                           decision.rolloutID == view.id else { continue }
-                    if !options.json { print("  decision: \(decision.decision.action.rawValue): \(decision.decision.reason)") }
+                    if !options.json { emit("  decision: \(decision.decision.action.rawValue): \(decision.decision.reason)") }
                     (view, body) = try await fetch(client, id: view.id)
                 default:
                     continue
                 }
                 let line = RolloutFormat.statusLine(view)
                 if options.json {
-                    print(RolloutFormat.prettyJSON(body))
+                    emit(RolloutFormat.prettyJSON(body))
                 } else if line != lastLine {
-                    print(line)
+                    emit(line)
                 }
                 lastLine = line
                 if view.phase.isTerminal { break }
@@ -117,5 +115,10 @@ struct RolloutStatusCommand: AsyncParsableCommand {
     private func fetch(_ client: CoordinatorClient, id: String) async throws(RolloutFailure) -> (RolloutView, Data) {
         let answer = try await client.get("/api/v1/rollouts/\(RolloutOperatorCall.escape(id))")
         return (try client.decode(RolloutView.self, from: answer), answer.body)
+    }
+
+    /// Unbuffered, even into a pipe or file: a watcher's output is read live.
+    private func emit(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }
