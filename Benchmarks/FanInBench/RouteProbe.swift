@@ -58,13 +58,13 @@ struct RouteProbe {
         for _ in 0..<trials {
             let id = try startRollout()
             // The burst must reach this rollout: wait until its table is out.
-            _ = try waitForTable(subscriber, timeoutNs: 10_000_000_000) { $0.rolloutID == id && $0.phase == .progressing }
+            _ = try waitForTable(subscriber, "the new rollout's table", timeoutNs: 30_000_000_000) { $0.rolloutID == id && $0.phase == .progressing }
             sequence += 1
             let burst = WindowFactory.burst(agentID: agentID, epoch: epoch, sequence: sequence, nowMs: wallMs())
             let frames = WireMessage.window(burst).encode()
             let sentAt = monotonicNanos()
             try dealer.send(multipart: frames)
-            let arrivedAt = try waitForTable(subscriber, timeoutNs: 10_000_000_000) { $0.rolloutID == id && $0.phase == .rolledBack }
+            let arrivedAt = try waitForTable(subscriber, "the rollback's table", timeoutNs: 30_000_000_000) { $0.rolloutID == id && $0.phase == .rolledBack }
             latencies.append(Double(arrivedAt - sentAt) / 1e6)
             while (try? dealer.tryReceiveMultipart()) != nil {}
         }
@@ -72,7 +72,8 @@ struct RouteProbe {
     }
 
     /// Receives route tables until one matches; returns its arrival time.
-    private func waitForTable(_ socket: Socket, timeoutNs: UInt64, _ matches: (Canary_V1_RouteTable) -> Bool) throws -> UInt64 {
+    private func waitForTable(_ socket: Socket, _ what: String, timeoutNs: UInt64, _ matches: (Canary_V1_RouteTable) -> Bool) throws -> UInt64 {
+        var last = "nothing"
         let deadline = monotonicNanos() + timeoutNs
         var poller = Poller()
         _ = poller.add(socket, events: .readable)
@@ -80,10 +81,12 @@ struct RouteProbe {
             guard try poller.poll(timeout: .milliseconds(50)) > 0 else { continue }
             while let frames = try socket.tryReceiveMultipart() {
                 let now = monotonicNanos()
-                if case .routeTable(let table)? = try? WireMessage.decode(frames), matches(table) { return now }
+                guard case .routeTable(let table)? = try? WireMessage.decode(frames) else { continue }
+                if matches(table) { return now }
+                last = "\(table.rolloutID) \(table.phase) #\(table.sequence)"
             }
         }
-        throw BenchError("no matching route table within \(timeoutNs / 1_000_000_000) s")
+        throw BenchError("\(what) did not arrive within \(timeoutNs / 1_000_000_000) s (last table seen: \(last))")
     }
 
     /// POSTs the plan; blocking is fine on this dedicated thread.

@@ -91,12 +91,19 @@ func measure(agents: Int, executable: URL, options: Options) async throws -> Row
     row.cpuPercent = (cpu1 - cpu0) / elapsed * 100
     row.rssMiB = stats.residentMiB() ?? .nan
     if let error = groups.compactMap(\.error).first { throw BenchError(error) }
+    print("  \(agents) agents: \(format(row.windowsPerSecond)) acks/s, \(groups.reduce(0) { $0 + $1.sent.load(ordering: .relaxed) }) windows sent; probing")
 
     // The first rollout must end before the probe starts its own.
     _ = try await coordinator.http("POST", "/api/v1/rollouts/\(id)/abort")
     let probe = RouteProbe(router: coordinator.routerEndpoint, publisher: coordinator.publisherEndpoint, httpURL: coordinator.httpURL)
     let trials = options.trials
-    row.latencies = try await onThread { try probe.run(trials: trials) }
+    do {
+        row.latencies = try await onThread { try probe.run(trials: trials) }
+    } catch {
+        let log = (try? String(contentsOfFile: coordinator.logPath, encoding: .utf8)) ?? ""
+        print("coordinator log (excerpt):\n" + log.split(separator: "\n").filter { !$0.contains("is live again") && !$0.contains("said hello") && !$0.contains("is stale") }.suffix(25).joined(separator: "\n"))
+        throw error
+    }
     return row
 }
 
