@@ -115,6 +115,10 @@ let package = Package(
             name: "judge-bench", dependencies: ["CanaryCore"],
             path: "Benchmarks/JudgeBench", swiftSettings: strict
         ),
+        .executableTarget(
+            name: "fanin-bench", dependencies: ["ZeroMQ", "CanaryCoordinator", "CanaryWire", "CanaryCore"],
+            path: "Benchmarks/FanInBench", swiftSettings: strict
+        ),
 
         // MARK: Tests
         // A separate writer process for CanaryShmTests (multi-process and

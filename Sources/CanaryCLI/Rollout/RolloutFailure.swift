@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+
+/// Why a `canary rollout` command failed, and the exit status scripts see
+/// (documented in `RolloutCommand`'s help).
+struct RolloutFailure: Error, CustomStringConvertible {
+    enum Kind: Int32 {
+        /// The coordinator answered 4xx: the request itself was refused.
+        case refused = 1
+        /// No answer, a 5xx, or a timeout: try again later.
+        case unavailable = 3
+    }
+
+    let kind: Kind
+    let message: String
+    /// Extra lines, e.g. each issue of a refused plan with its line number.
+    var details: [String] = []
+
+    var description: String { ([message] + details.filter { $0 != message && !message.hasSuffix($0) }).joined(separator: "\n  ") }
+}
+
+/// The exit status of `status --exit-status` for a finished, failed rollout.
+let rolledBackExitCode: Int32 = 4
+
+/// Runs a subcommand's body; a `RolloutFailure` is printed to standard error
+/// and turned into its exit status instead of ArgumentParser's generic 1.
+func reportingFailures(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let failure as RolloutFailure {
+        StandardError.print("error: \(failure)")
+        throw ExitCode(failure.kind.rawValue)
+    }
+}
+
+/// Writes to standard error, unbuffered, so messages interleave correctly with stdout.
+enum StandardError {
+    static func print(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
