@@ -15,6 +15,10 @@ public actor CoordinatorEngine {
     public let config: CoordinatorConfig
     public let journal: Journal
     public let events: EventHub
+    /// Prometheus series (`/metrics`) and webhook notifications, fed by the
+    /// hooks in `flush` and `apply`; neither ever blocks a decision.
+    public let metrics = CoordinatorMetrics()
+    public let notifier: WebhookNotifier
     public let epoch: UInt64
     let logger: Logger
 
@@ -33,6 +37,7 @@ public actor CoordinatorEngine {
         self.journal = journal
         self.events = events
         self.logger = logger
+        notifier = WebhookNotifier(webhooks: config.webhooks, logger: logger)
         if let stored = try journal.meta("epoch"), let value = UInt64(stored) {
             epoch = value
         } else {
@@ -169,6 +174,7 @@ public actor CoordinatorEngine {
             }
             counters.countedWindows += 1
             aggregates.add(window)
+            metrics.counted(window)
             for id in rollouts.keys where rollouts[id]!.machine.plan.model == window.model && !rollouts[id]!.machine.phase.isTerminal {
                 if !fleet.isLive(window.agentID) { continue }
                 let decisions = rollouts[id]!.machine.handle(.window(window, receivedAt: nowMs))
@@ -182,7 +188,9 @@ public actor CoordinatorEngine {
             acks.append(.reply(routingID: routingID, .ack(Self.ack(wire, duplicate: false))))
         }
         for id in touched { snapshot(id, nowMs: nowMs) }
-        pendingBatch.aggregates += aggregates.takeChanged()
+        let seconds = aggregates.takeChanged()
+        pendingBatch.aggregates += seconds
+        publishSeconds(seconds)
         pendingBatch.dedupe += fleet.takeChangedMarks().map { mark in
             DedupeRecord(agentID: mark.agentID, agentEpoch: Int64(bitPattern: mark.epoch), contiguous: Int64(mark.set.contiguous),
                          aboveJSON: Self.json(mark.set.above.sorted()), updatedMs: nowMs)
@@ -243,6 +251,8 @@ public actor CoordinatorEngine {
                                                    action: decision.action.rawValue, reason: decision.reason,
                                                    payloadJSON: Self.json(payload)))
             events.publish(type: "decision", payload)
+            metrics.decided(payload, nowMs: nowMs)
+            notifier.enqueue(payload, rollout: RolloutView(entry: entry))
             logger.notice("rollout \(rolloutID): \(decision.action.rawValue) → \(decision.weightsPPM) — \(decision.reason)")
             if let table = routes.update(model: entry.machine.plan.model, rolloutID: rolloutID, phase: decision.phase,
                                          canary: entry.machine.plan.canary, weightsPPM: decision.weightsPPM, nowMs: nowMs) {
