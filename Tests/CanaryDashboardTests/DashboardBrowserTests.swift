@@ -42,6 +42,8 @@ import Testing
             "python3", packageRoot + "/Tests/CanaryDashboardTests/cdp_dashboard.py",
             "--url", world.baseURL + "/", "--token", token, "--screenshot", screenshot,
             "--chromium", chromium, "--ready-file", ready,
+            // CANARY_DASHBOARD_SETTLE=20 lets it advance a step or two first (the docs screenshot).
+            "--settle", ProcessInfo.processInfo.environment["CANARY_DASHBOARD_SETTLE"] ?? "0",
         ])
         guard run.status == 0, let line = run.stdout.split(separator: "\n").last,
               let seen = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
@@ -62,6 +64,7 @@ import Testing
         #expect(!evidence.isEmpty)
         let log = seen["log"] as? [String] ?? []
         #expect(log.first == "rollback" && log.contains("pause") && log.contains("resume"), "decision log: \(log)")
+        #expect(seen["split"] as? String == "0 %", "the split shown after the rollback")
 
         // What the page showed is what the coordinator decided.
         let view = await world.coordinator.engine.rolloutView(id: rolloutID)

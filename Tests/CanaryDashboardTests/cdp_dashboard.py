@@ -68,6 +68,7 @@ def main():
     ap.add_argument("--screenshot", required=True)
     ap.add_argument("--chromium", default=shutil.which("chromium") or shutil.which("chromium-browser"))
     ap.add_argument("--ready-file", help="touched once pause and resume worked (the caller then breaks the canary)")
+    ap.add_argument("--settle", type=float, default=0, help="seconds of healthy traffic after resume (longer charts for docs)")
     args = ap.parse_args()
 
     profile = tempfile.mkdtemp(prefix="canary-chromium-")
@@ -111,6 +112,9 @@ def main():
         seen["pausedMessage"] = page.eval("document.getElementById('message').textContent")
         click(page, "resume")
         page.wait("phase progressing again", f"{PHASE} === 'progressing'")
+        if args.settle:
+            log(f"letting the rollout run for {args.settle} s")
+            time.sleep(args.settle)
         if args.ready_file:
             open(args.ready_file, "w").close()
 

@@ -209,7 +209,12 @@ function drawChart(node, spec) {
   const W = 360, H = 130, L = 40, R = 6, T = 8, B = 16;
   node.setAttribute('viewBox', `0 0 ${W} ${H}`);
   node.replaceChildren();
-  const now = Date.now() / 1000, t0 = now - WINDOW_S;
+  // The x-axis spans the data (at least 30 s, at most WINDOW_S): a rollout
+  // a few seconds old is readable, an old one slides.
+  const now = Date.now() / 1000;
+  let first = now;
+  for (const s of spec.series) for (const p of s.points) if (p[0] < first) first = p[0];
+  const span = Math.min(WINDOW_S, Math.max(30, now - first + 2)), t0 = now - span;
   const values = [];
   for (const s of spec.series) for (const p of s.points) if (p[0] >= t0 && isFinite(p[1])) values.push(p[1]);
   for (const l of spec.limits || []) {
@@ -219,7 +224,7 @@ function drawChart(node, spec) {
   let lo = spec.min !== undefined ? spec.min : Math.min(...values, 0);
   let hi = spec.max !== undefined ? spec.max : Math.max(...values, spec.floor || 0) * 1.12;
   if (!(hi > lo)) hi = lo + 1;
-  const x = t => L + (t - t0) / WINDOW_S * (W - L - R);
+  const x = t => L + (t - t0) / span * (W - L - R);
   const y = v => T + (1 - (v - lo) / (hi - lo)) * (H - T - B);
   for (let i = 0; i <= 3; i++) {
     const v = lo + (hi - lo) * i / 3;
@@ -228,7 +233,8 @@ function drawChart(node, spec) {
     label.textContent = spec.unit === '%' ? (v * 100).toFixed(hi < 0.05 ? 1 : 0) + '%' : (v >= 100 ? v.toFixed(0) : v.toFixed(hi < 2 ? 2 : 0));
     node.append(label);
   }
-  for (const [t, text] of [[t0, `−${WINDOW_S / 60} min`], [t0 + WINDOW_S / 2, `−${WINDOW_S / 120} min`], [now, 'now']]) {
+  const ago = sec => sec >= 90 ? `−${(sec / 60).toFixed(sec % 60 ? 1 : 0)} min` : `−${Math.round(sec)} s`;
+  for (const [t, text] of [[t0, ago(span)], [t0 + span / 2, ago(span / 2)], [now, 'now']]) {
     const label = svg('text', { class: 'axis', x: Math.min(x(t), W - R), y: H - 3, 'text-anchor': t === now ? 'end' : t === t0 ? 'start' : 'middle' });
     label.textContent = text;
     node.append(label);
@@ -327,7 +333,7 @@ function chartSpecs(view) {
 }
 
 const CHARTS = [
-  ['latency', 'Latency p50 · p95 · p99 (ms)'], ['errors', 'Error rate'], ['throughput', 'Throughput (requests/s)'],
+  ['latency', 'Latency (ms)'], ['errors', 'Error rate'], ['throughput', 'Throughput (requests/s)'],
   ['accuracy', 'Accuracy (labeled)'], ['drift', 'Prediction drift'], ['split', 'Split: canary share (%)'],
 ];
 
@@ -428,7 +434,7 @@ function renderLog(view, p) {
   p.logCount = decisions.length; p.logTop = decisions[0] && decisions[0].atMs;
   p.log.replaceChildren(...decisions.map(d => el('li', { class: `a-${d.action}`, 'data-action': d.action },
     el('span', { class: 'when' }, clock(d.atMs)), el('span', { class: 'action' }, d.action.replace('_', ' ')),
-    el('span', {}, `→ canary ${pct(d.weightsPPM[view.canary] || 0)} · ${d.reason}`),
+    el('span', {}, `→ canary ${pct(d.weightsPPM[view.canary] || 0)} · ${d.reason.startsWith('guard failed:') && d.evidence && d.evidence.length ? 'guard failed:' : d.reason}`),
     d.evidence && d.evidence.length && (d.action === 'rollback' || d.action === 'pause' || d.action === 'abort')
       ? el('ul', {}, d.evidence.map(e => el('li', { class: 'evidence' }, e.sentence))) : null)));
   if (!decisions.length) p.log.append(el('li', { class: 'muted' }, 'No decision yet.'));

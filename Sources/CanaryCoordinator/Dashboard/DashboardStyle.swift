@@ -67,13 +67,14 @@ footer { padding: 0 20px 16px; font-size: 12px; }
 .legend i { display: inline-block; width: 14px; height: 0; border-top: 2px solid; vertical-align: middle; margin-right: 3px; }
 .log h3 { font-size: 13px; margin: 0 0 6px; }
 .decision-log { list-style: none; margin: 0; padding: 0; max-height: 330px; overflow-y: auto; font-size: 12.5px; }
-.decision-log li { border-left: 3px solid #d1d5db; padding: 3px 8px; margin-bottom: 6px; }
-.decision-log li.a-rollback { border-color: var(--limit); background: #fef2f2; }
-.decision-log li.a-advance, .decision-log li.a-promote { border-color: var(--ok); }
-.decision-log li.a-pause, .decision-log li.a-abort { border-color: var(--warn); }
+.decision-log > li { border-left: 3px solid #d1d5db; padding: 3px 8px; margin-bottom: 6px; }
+.decision-log > li.a-rollback { border-color: var(--limit); background: #fef2f2; }
+.decision-log > li.a-advance, .decision-log > li.a-promote { border-color: var(--ok); }
+.decision-log > li.a-pause, .decision-log > li.a-abort { border-color: var(--warn); }
 .decision-log .when { color: var(--muted); font-variant-numeric: tabular-nums; }
 .decision-log .action { font-weight: 700; text-transform: uppercase; font-size: 11px; margin: 0 4px; }
 .decision-log ul { margin: 2px 0 0; padding-left: 16px; }
+.decision-log ul li { margin: 1px 0; }
 .decision-log .evidence { color: #7f1d1d; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); font-variant-numeric: tabular-nums; }

@@ -43,8 +43,10 @@ public final class WebhookNotifier: Sendable {
     /// Posts queued notifications until cancelled, each webhook in order.
     public func run() async {
         guard !webhooks.isEmpty else { return await waitForCancellation() }
+        // Never invalidated: cancelling in-flight tasks trips an assertion in
+        // swift-corelibs-foundation's task registry; each request is bounded
+        // by its timeout anyway, and there is one session per coordinator.
         let session = URLSession(configuration: .ephemeral)
-        defer { session.invalidateAndCancel() }
         await withTaskGroup(of: Void.self) { group in
             for (hook, queue) in zip(webhooks, queues) {
                 group.addTask {
@@ -71,15 +73,9 @@ public final class WebhookNotifier: Sendable {
         request.httpBody = body
         var backoff = firstBackoff
         for attempt in 1...attempts {
-            let problem: String
-            do {
-                let (_, response) = try await session.data(for: request)
-                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                if (200..<300).contains(status) { return }
-                problem = "HTTP \(status)"
-            } catch {
-                problem = "\(error.localizedDescription)"
-            }
+            let (status, failure) = await Self.post(request, session: session)
+            if (200..<300).contains(status) { return }
+            let problem = failure ?? "HTTP \(status)"
             if attempt == attempts {
                 logger.error("webhooks: giving up on \(hook.url.absoluteString) for \(id) after \(attempts) attempts: \(problem)")
                 return
@@ -87,6 +83,21 @@ public final class WebhookNotifier: Sendable {
             logger.warning("webhooks: \(hook.url.absoluteString) refused \(id) (attempt \(attempt)/\(attempts)): \(problem); retrying in \(backoff)")
             do { try await Task.sleep(for: backoff) } catch { return }
             backoff *= 2
+        }
+    }
+
+    /// One POST through the completion-handler API. Not `data(for:)`: on
+    /// Linux, cancelling that async call (coordinator shutdown) crashes
+    /// FoundationNetworking ("task that is not in the registry").
+    private static func post(_ request: URLRequest, session: URLSession) async -> (status: Int, failure: String?) {
+        await withCheckedContinuation { continuation in
+            session.dataTask(with: request) { _, response, error in
+                if let error {
+                    continuation.resume(returning: (0, error.localizedDescription))
+                } else {
+                    continuation.resume(returning: ((response as? HTTPURLResponse)?.statusCode ?? 0, nil))
+                }
+            }.resume()
         }
     }
 
