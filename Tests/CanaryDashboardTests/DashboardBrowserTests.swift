@@ -74,6 +74,7 @@ import Testing
         #expect(!sentences.isEmpty && sentences == Set(evidence), "page evidence \(evidence) vs engine \(sentences)")
         #expect(FileManager.default.fileExists(atPath: screenshot))
         if ProcessInfo.processInfo.environment["CANARY_UPDATE_SCREENSHOT"] != nil {
+            try FileManager.default.createDirectory(atPath: packageRoot + "/docs", withIntermediateDirectories: true)
             try? FileManager.default.removeItem(atPath: packageRoot + "/docs/dashboard.png")
             try FileManager.default.copyItem(atPath: screenshot, toPath: packageRoot + "/docs/dashboard.png")
         }

@@ -77,7 +77,7 @@ def main():
         args.chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--hide-scrollbars",
         f"--user-data-dir={profile}", "--remote-debugging-port=0", "--remote-allow-origins=*",
-        "--window-size=1440,1350", "about:blank"], stdout=chrome_log, stderr=chrome_log)
+        "--window-size=1440,1000", "about:blank"], stdout=chrome_log, stderr=chrome_log)
     try:
         port_file = os.path.join(profile, "DevToolsActivePort")
         deadline = time.time() + 30
@@ -90,7 +90,7 @@ def main():
         page = Page(next(t for t in targets if t["type"] == "page")["webSocketDebuggerUrl"])
         page.send("Runtime.enable")
         page.send("Page.enable")
-        page.send("Emulation.setDeviceMetricsOverride", width=1440, height=1350, deviceScaleFactor=1, mobile=False)
+        page.send("Emulation.setDeviceMetricsOverride", width=1440, height=1000, deviceScaleFactor=1, mobile=False)
         page.send("Page.navigate", url=args.url)
 
         page.wait("a rollout panel", f"!!{PANEL}")

@@ -402,7 +402,7 @@ function renderPanel(view) {
   if (terminal(view.phase)) facts.push(el('span', {}, 'Finished ', el('b', {}, clock(view.updatedMs))));
   const summaries = view.summaries || {};
   const sc = summaries[view.canary], sb = summaries[view.baseline];
-  if (sb || sc) facts.push(el('span', { class: 'muted' }, `Requests ${sb ? sb.requests : 0} / ${sc ? sc.requests : 0}`));
+  if (sb || sc) facts.push(el('span', { class: 'muted' }, `Requests since start: ${view.baseline} ${sb ? sb.requests : 0} · ${view.canary} ${sc ? sc.requests : 0}`));
   if (view.phase === 'paused' && view.pauseReason) facts.push(el('span', { class: 'pause-reason' }, 'Paused: ' + view.pauseReason));
   if (!terminal(view.phase) && view.waitingFor && view.waitingFor.length) facts.push(el('span', { class: 'muted' }, 'Waiting for ' + view.waitingFor.join('; ')));
   if (view.staleAgents && view.staleAgents.length) facts.push(el('span', { class: 'pause-reason' }, 'Stale agents: ' + view.staleAgents.join(', ')));
