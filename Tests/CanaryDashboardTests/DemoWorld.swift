@@ -41,6 +41,8 @@ final class DemoWorld: Sendable {
     let agents: [Agent]
     let endpoints: Coordinator.Endpoints
     let journalPath: String
+    /// Shared-memory names to unlink when the world stops.
+    let segments: [String]
     private let tasks: Mutex<[Task<Void, Never>]>
     private let failing = Atomic<Bool>(false)
     private let writing = Atomic<Bool>(true)
@@ -49,8 +51,10 @@ final class DemoWorld: Sendable {
 
     var baseURL: String { endpoints.httpURL }
 
-    private init(coordinator: Coordinator, agents: [Agent], endpoints: Coordinator.Endpoints, journalPath: String, tasks: [Task<Void, Never>]) {
+    private init(coordinator: Coordinator, agents: [Agent], endpoints: Coordinator.Endpoints, journalPath: String,
+                 segments: [String], tasks: [Task<Void, Never>]) {
         self.coordinator = coordinator
+        self.segments = segments
         self.agents = agents
         self.endpoints = endpoints
         self.journalPath = journalPath
@@ -101,7 +105,8 @@ final class DemoWorld: Sendable {
             recorders.append((version, try SampleRecorder(RingConfiguration(name: ring, model: model, version: version, capacity: 1 << 14))))
         }
         let world = DemoWorld(coordinator: coordinator, agents: agents, endpoints: endpoints,
-                              journalPath: config.journalPath, tasks: tasks)
+                              journalPath: config.journalPath,
+                              segments: agents.flatMap { [$0.config.ringName, $0.config.routePageName] }, tasks: tasks)
         let replicas = recorders
         let writer = Task { await world.writeSamples(replicas) }
         world.tasks.withLock { $0.append(writer) }
@@ -158,7 +163,8 @@ final class DemoWorld: Sendable {
         let all = tasks.withLock { $0 }
         for task in all.reversed() { task.cancel() }
         for task in all { await task.value }
-        try? FileManager.default.removeItem(atPath: journalPath)
+        for name in segments { _ = try? unlinkSharedSegment(name) }
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: journalPath + suffix) }
     }
 }
 
