@@ -69,6 +69,9 @@ let package = Package(
                 "CanaryCore", "CanaryWire", "CanaryShm", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                // The optional /metrics and /healthz listener (`metrics:` key).
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -145,6 +148,18 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        // Dashboard in a real headless Chromium (driven over CDP by a Python
+        // helper), /metrics against the API, webhooks against a receiver.
+        .testTarget(
+            name: "CanaryDashboardTests",
+            dependencies: [
+                "CanaryCoordinator", "CanaryAgent", "CanaryCore", "CanaryWire", "CanaryShm", "ZeroMQ",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["cdp_dashboard.py"],
             swiftSettings: strict
         ),
     ]

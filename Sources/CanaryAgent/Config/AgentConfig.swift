@@ -34,6 +34,9 @@ public struct AgentConfig: Sendable, Equatable {
     /// Written atomically on every split change (JSON).
     public var applyFile: String?
     public var logLevel: String = "info"
+    /// Optional `/metrics` + `/healthz` listener, `host:port` (loopback advised).
+    public var metricsHost: String?
+    public var metricsPort: Int?
 
     public init(agentID: String, model: String, version: String, ringName: String, routePageName: String) {
         self.agentID = agentID
@@ -46,7 +49,7 @@ public struct AgentConfig: Sendable, Equatable {
     static let keys: Set<String> = [
         "agent_id", "replica", "model", "version", "role", "ring", "window", "coordinator",
         "route_page", "histogram", "score_bin_edges", "unacked_capacity", "coordinator_timeout",
-        "apply_hook", "log_level",
+        "apply_hook", "log_level", "metrics",
     ]
 
     public static func parse(yaml: String, file: String, hostName: String = ProcessInfo.processInfo.hostName) throws(ConfigError) -> AgentConfig {
@@ -99,6 +102,14 @@ public struct AgentConfig: Sendable, Equatable {
             config.applyFile = try hook.string("file")
         }
         if let level = try root.string("log_level") { config.logLevel = level }
+        if let address = try root.string("metrics") {
+            guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
+                  (0...65_535).contains(port), colon != address.startIndex else {
+                throw root.error(at: "metrics", "metrics must be host:port (e.g. 127.0.0.1:9464), got '\(address)'")
+            }
+            config.metricsHost = String(address[..<colon])
+            config.metricsPort = port
+        }
         return config
     }
 

@@ -73,6 +73,10 @@ public final class Agent: Service, Sendable {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await self.drainLoop(loop) }
                     group.addTask { try await self.housekeeping(loop) }
+                    if let host = self.config.metricsHost, let port = self.config.metricsPort {
+                        let server = AgentMetricsServer(agent: self, host: host, port: port, logger: self.logger)
+                        group.addTask { try await server.run() }
+                    }
                     _ = try await group.next()
                     group.cancelAll()
                 }

@@ -28,12 +28,15 @@ public struct CoordinatorConfig: Sendable, Equatable {
     public var apiToken: String?
     /// Log level: trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"
+    /// Where decisions are announced (Notify/WebhookConfig.swift).
+    public var webhooks: [WebhookConfig] = []
 
     public init() {}
 
     static let keys: Set<String> = [
         "router", "publisher", "http", "journal", "stale_after", "tick", "republish",
         "max_message_bytes", "histogram", "api_token", "api_token_file", "log_level",
+        "webhooks",
     ]
 
     /// Parses a configuration file's text; `file` names it in errors.
@@ -65,6 +68,7 @@ public struct CoordinatorConfig: Sendable, Equatable {
             }
             config.logLevel = level
         }
+        config.webhooks = try WebhookConfig.parseList(yaml: yaml, file: file)
         guard config.routerEndpoint != config.publishEndpoint else {
             throw root.error(at: "publisher", "router and publisher must be different endpoints")
         }

@@ -15,6 +15,10 @@ public actor CoordinatorEngine {
     public let config: CoordinatorConfig
     public let journal: Journal
     public let events: EventHub
+    /// Prometheus series (`/metrics`) and webhook notifications, fed by the
+    /// hooks in `flush` and `apply`; neither ever blocks a decision.
+    public let metrics = CoordinatorMetrics()
+    public let notifier: WebhookNotifier
     public let epoch: UInt64
     let logger: Logger
 
@@ -26,6 +30,7 @@ public actor CoordinatorEngine {
     private var lastPublishMs: Int64 = 0
     private var lastMetricsMs: Int64 = 0
     private var pendingBatch = JournalBatch()
+    private var lastSnapshotMs: [String: Int64] = [:]
     public private(set) var counters = WireCounters()
 
     public init(config: CoordinatorConfig, journal: Journal, events: EventHub = EventHub(), logger: Logger, nowMs: Int64) throws(JournalError) {
@@ -33,6 +38,7 @@ public actor CoordinatorEngine {
         self.journal = journal
         self.events = events
         self.logger = logger
+        notifier = WebhookNotifier(webhooks: config.webhooks, logger: logger)
         if let stored = try journal.meta("epoch"), let value = UInt64(stored) {
             epoch = value
         } else {
@@ -169,6 +175,7 @@ public actor CoordinatorEngine {
             }
             counters.countedWindows += 1
             aggregates.add(window)
+            metrics.counted(window)
             for id in rollouts.keys where rollouts[id]!.machine.plan.model == window.model && !rollouts[id]!.machine.phase.isTerminal {
                 if !fleet.isLive(window.agentID) { continue }
                 let decisions = rollouts[id]!.machine.handle(.window(window, receivedAt: nowMs))
@@ -182,7 +189,9 @@ public actor CoordinatorEngine {
             acks.append(.reply(routingID: routingID, .ack(Self.ack(wire, duplicate: false))))
         }
         for id in touched { snapshot(id, nowMs: nowMs) }
-        pendingBatch.aggregates += aggregates.takeChanged()
+        let seconds = aggregates.takeChanged()
+        pendingBatch.aggregates += seconds
+        publishSeconds(seconds)
         pendingBatch.dedupe += fleet.takeChangedMarks().map { mark in
             DedupeRecord(agentID: mark.agentID, agentEpoch: Int64(bitPattern: mark.epoch), contiguous: Int64(mark.set.contiguous),
                          aboveJSON: Self.json(mark.set.above.sorted()), updatedMs: nowMs)
@@ -203,14 +212,19 @@ public actor CoordinatorEngine {
         let transitions = fleet.sweep(nowMs: nowMs)
         for transition in transitions { noteTransition(transition, nowMs: nowMs) }
         for id in rollouts.keys.sorted() where !rollouts[id]!.machine.phase.isTerminal {
-            let before = rollouts[id]!.machine
             if !transitions.isEmpty {
-                let stale = fleet.agents.values.filter { $0.stale && $0.model == before.plan.model }.map(\.agentID)
+                let model = rollouts[id]!.machine.plan.model
+                let stale = fleet.agents.values.filter { $0.stale && $0.model == model }.map(\.agentID)
                 _ = rollouts[id]!.machine.handle(.staleAgents(stale, at: nowMs))
             }
             let decisions = rollouts[id]!.machine.handle(.tick(nowMs))
             out += apply(decisions, rolloutID: id, nowMs: nowMs)
-            if rollouts[id]!.machine != before { snapshot(id, nowMs: nowMs) }
+            // Windows are snapshotted when counted and decisions at once;
+            // what a quiet tick changes (verdicts, bake progress) is saved at
+            // most once a second, so ticks stay cheap however big the state.
+            if !decisions.isEmpty || !transitions.isEmpty || nowMs - (lastSnapshotMs[id] ?? 0) >= 1_000 {
+                snapshot(id, nowMs: nowMs)
+            }
         }
         if nowMs - lastPublishMs >= config.republishMs {
             lastPublishMs = nowMs
@@ -243,6 +257,8 @@ public actor CoordinatorEngine {
                                                    action: decision.action.rawValue, reason: decision.reason,
                                                    payloadJSON: Self.json(payload)))
             events.publish(type: "decision", payload)
+            metrics.decided(payload, nowMs: nowMs)
+            notifier.enqueue(payload, rollout: RolloutView(entry: entry))
             logger.notice("rollout \(rolloutID): \(decision.action.rawValue) → \(decision.weightsPPM) — \(decision.reason)")
             if let table = routes.update(model: entry.machine.plan.model, rolloutID: rolloutID, phase: decision.phase,
                                          canary: entry.machine.plan.canary, weightsPPM: decision.weightsPPM, nowMs: nowMs) {
@@ -258,6 +274,7 @@ public actor CoordinatorEngine {
 
     private func snapshot(_ id: String, nowMs: Int64) {
         guard var entry = rollouts[id] else { return }
+        lastSnapshotMs[id] = nowMs
         entry.updatedMs = nowMs
         rollouts[id] = entry
         let plan = entry.machine.plan

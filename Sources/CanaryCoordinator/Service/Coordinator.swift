@@ -53,6 +53,8 @@ public final class Coordinator: Service, Sendable {
         let pump = WirePump(loop: loop, engine: engine, logger: logger)
         let router = Router()
         APIRoutes(engine: engine, pump: pump, token: config.apiToken, clock: clock).register(on: router)
+        DashboardRoutes(engine: engine, clock: clock).register(on: router)
+        MetricsRoute(engine: engine, clock: clock).register(on: router)
         let engine = self.engine
         let clock = self.clock
         let config = self.config
@@ -88,6 +90,11 @@ public final class Coordinator: Service, Sendable {
                             pump.send(await engine.tick(nowMs: now))
                         }
                     }
+                    return nil
+                }
+                group.addTask {
+                    // Webhook deliveries: off the decision path, until cancelled.
+                    await engine.notifier.run()
                     return nil
                 }
                 group.addTask {

@@ -1,0 +1,88 @@
+import Foundation
+import Hummingbird
+import Logging
+import Prometheus
+import Synchronization
+
+/// The agent's optional HTTP listener (`metrics: 127.0.0.1:9464` in its
+/// config): `/metrics` in the Prometheus text format and `/healthz` as JSON.
+/// Loopback by default, like the coordinator's API: it is for the local
+/// Prometheus scraper, not for the world.
+final class AgentMetricsServer: Sendable {
+    let agent: Agent
+    let host: String
+    let port: Int
+    let logger: Logger
+    let registry = PrometheusCollectorRegistry()
+    /// Cumulative values last exported, turned into counter increments.
+    private let seen = Mutex<[String: UInt64]>([:])
+
+    init(agent: Agent, host: String, port: Int, logger: Logger) {
+        self.agent = agent
+        self.host = host
+        self.port = port
+        self.logger = logger
+    }
+
+    func run() async throws {
+        let router = Router()
+        router.get("metrics") { _, _ in
+            let text = await self.render()
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
+        router.get("healthz") { _, _ in
+            let health = await self.agent.health()
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let data = (try? encoder.encode(health)) ?? Data("{}".utf8)
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        let (logger, host, port) = (self.logger, self.host, self.port)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "canary-agent"),
+            onServerRunning: { channel in
+                logger.notice("agent metrics on http://\(host):\(channel.localAddress?.port ?? port)/metrics")
+            },
+            logger: logger)
+        try await app.run()
+    }
+
+    func render() async -> String {
+        let health = await agent.health()
+        let config = agent.config
+        let labels = [("agent", config.agentID), ("model", config.model), ("version", config.version)]
+        advance("canary_agent_samples_read_total", labels, health.samplesRead, "Samples drained from the shared-memory ring.")
+        advance("canary_agent_ring_lost_samples_total", labels, health.ringLost &+ health.malformedRecords,
+                "Samples lost in the ring before aggregation (torn, abandoned or malformed records).")
+        advance("canary_agent_ring_overrun_samples_total", labels, health.ringOverrun, "Samples overwritten before the agent read them (ring lapped).")
+        advance("canary_agent_windows_sent_total", labels, health.windowsSent, "Windows sent to the coordinator.")
+        advance("canary_agent_windows_acked_total", labels, health.windowsAcked, "Windows the coordinator acknowledged.")
+        advance("canary_agent_windows_rejected_total", labels, health.windowsRejected, "Windows the coordinator refused.")
+        advance("canary_agent_windows_dropped_total", labels, health.windowsDropped, "Unacked windows dropped because the resend buffer was full.")
+        advance("canary_agent_route_tables_applied_total", labels, health.routeTablesApplied, "Route tables written to the route page.")
+        registry.gauge("canary_agent_unacked_windows", labels: labels, help: "Windows sent and not yet acknowledged.")
+            .set(Double(health.unacked))
+        registry.gauge("canary_agent_coordinator_silent", labels: labels,
+                           help: "1 while the coordinator is silent past the timeout (the split is held, fail-static).")
+            .set(health.coordinatorSilent ? 1.0 : 0.0)
+        registry.gauge("canary_agent_route_sequence", labels: labels, help: "Sequence of the last route table applied.")
+            .set(Double(health.routeSequence))
+        registry.gauge("canary_agent_coordinator_last_heard_age_seconds", labels: labels,
+                           help: "Seconds since the coordinator was last heard from.")
+            .set(Double(max(0, Agent.wallClockMs() - health.lastHeardMs)) / 1000)
+        return registry.emitToString()
+    }
+
+    private func advance(_ name: String, _ labels: [(String, String)], _ total: UInt64, _ help: String) {
+        let delta: UInt64 = seen.withLock { seen in
+            let last = seen[name] ?? 0
+            seen[name] = total
+            return total >= last ? total - last : total
+        }
+        let counter = registry.counter(name, labels: labels, help: help)
+        if delta > 0 { counter.increment(by: Int64(clamping: delta)) }
+    }
+}
