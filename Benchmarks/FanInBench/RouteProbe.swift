@@ -58,13 +58,13 @@ struct RouteProbe {
         for _ in 0..<trials {
             let id = try startRollout()
             // The burst must reach this rollout: wait until its table is out.
-            _ = try waitForTable(subscriber, "the new rollout's table", timeoutNs: 30_000_000_000) { $0.rolloutID == id && $0.phase == .progressing }
+            _ = try waitForTable(subscriber, "the new rollout's table", timeoutNs: 15_000_000_000) { $0.rolloutID == id && $0.phase == .progressing }
             sequence += 1
             let burst = WindowFactory.burst(agentID: agentID, epoch: epoch, sequence: sequence, nowMs: wallMs())
             let frames = WireMessage.window(burst).encode()
             let sentAt = monotonicNanos()
             try dealer.send(multipart: frames)
-            let arrivedAt = try waitForTable(subscriber, "the rollback's table", timeoutNs: 30_000_000_000) { $0.rolloutID == id && $0.phase == .rolledBack }
+            let arrivedAt = try waitForTable(subscriber, "the rollback's table", timeoutNs: 15_000_000_000) { $0.rolloutID == id && $0.phase == .rolledBack }
             latencies.append(Double(arrivedAt - sentAt) / 1e6)
             while (try? dealer.tryReceiveMultipart()) != nil {}
         }
