@@ -14,7 +14,7 @@ public struct CanaryCommand: AsyncParsableCommand {
             baseline with anytime-valid sequential tests and moves (or rolls back) the split.
             """,
         version: CanaryVersion.string,
-        subcommands: [CoordinatorCommand.self, AgentCommand.self, ReplayCommand.self]
+        subcommands: [CoordinatorCommand.self, AgentCommand.self, ReplayCommand.self, DemoCommand.self, SimulateCommand.self]
     )
 
     public init() {}
