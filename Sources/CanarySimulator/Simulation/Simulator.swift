@@ -73,7 +73,10 @@ public final class Simulator {
                 }
             }
             for label in labels.popDue(nowNs: now) {
-                replicas[label.replica].label(key: label.key, predicted: label.predicted, correct: label.correct)
+                let replica = replicas[label.replica]
+                replica.label(key: label.key, predicted: label.predicted, correct: label.correct)
+                status.labeled[replica.spec.version, default: 0] += 1
+                if label.correct { status.correct[replica.spec.version, default: 0] += 1 }
             }
             if now - lastHousekeeping > 20_000_000 {
                 lastHousekeeping = now

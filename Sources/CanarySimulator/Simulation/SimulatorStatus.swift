@@ -7,6 +7,9 @@ public struct SimulatorStatus: Codable, Sendable, Equatable {
     public var written: [String: UInt64] = [:]
     /// Requests routed per version (a stalled replica's are not written).
     public var routed: [String: UInt64] = [:]
+    /// Labels delivered per version, and how many said "correct".
+    public var labeled: [String: UInt64] = [:]
+    public var correct: [String: UInt64] = [:]
     /// Wall time (ms since 1970) each fault took effect, by fault name.
     public var faultOnsetMs: [String: Int64] = [:]
     /// The canary's weight on the route pages as last read.
