@@ -99,8 +99,22 @@ public final class Journal: Sendable {
             try pool.write { db in
                 for rollout in batch.rollouts { try rollout.save(db) }
                 for event in batch.events { try event.insert(db) }
-                // Each row is the whole merged second so far: replace it.
-                for aggregate in batch.aggregates { try aggregate.save(db) }
+                // Rows carry counts added since the last write of their
+                // second (SecondAggregates): add them up, so a restarted
+                // coordinator extends the seconds it had journaled instead
+                // of replacing them. Quantiles are the latest merge's.
+                for a in batch.aggregates {
+                    try db.execute(sql: """
+                        INSERT INTO aggregate (model, version, second, requests, errors, p50Us, p95Us, p99Us, labeled, correct, ringLost)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(model, version, second) DO UPDATE SET
+                            requests = requests + excluded.requests, errors = errors + excluded.errors,
+                            labeled = labeled + excluded.labeled, correct = correct + excluded.correct,
+                            ringLost = ringLost + excluded.ringLost,
+                            p50Us = excluded.p50Us, p95Us = excluded.p95Us, p99Us = excluded.p99Us
+                        """, arguments: [a.model, a.version, a.second, a.requests, a.errors, a.p50Us, a.p95Us, a.p99Us,
+                                         a.labeled, a.correct, a.ringLost])
+                }
                 for mark in batch.dedupe { try mark.save(db) }
                 for route in batch.routes { try route.save(db) }
             }
