@@ -73,17 +73,21 @@ struct ScenarioTests {
         try await expectRollback("slow-burn", guardName: "error_rate", speed: 1, rps: nil)
     }
 
-    /// An agent killed with SIGKILL mid-rollout: the rollout still promotes;
-    /// nothing is counted twice (checked in `run`), and what is missing is
-    /// at most what the killed agent held unacked when it died.
+    /// An agent killed with SIGKILL mid-rollout: the rollout still promotes
+    /// and nothing is counted twice (checked in `run`). The baseline's
+    /// agents are untouched, so every baseline sample is counted; the canary
+    /// may miss only what the killed agent had drained but not yet had acked
+    /// (its reader position is in the ring, its unacked windows in memory).
     @Test func agentCrashStillPromotes() async throws {
         let s = try await expectPromotion("agent-crash")
         #expect(s.actions.contains { $0.hasPrefix("killed agent") } && s.actions.contains { $0.hasPrefix("restarted agent") })
         #expect(s.agents.allSatisfy { $0.windowsRejected == 0 })
-        let lost = s.samplesWrittenTotal - min(s.samplesWrittenTotal, s.samplesCountedTotal)
-        // One canary replica gets ≤ 1/2 of the canary's ≤ 25 % of 2000 req/s
-        // when it is killed; it can hold at most ~1 s of windows unacked.
-        #expect(lost <= 500, "lost \(lost) samples: written \(s.samplesWritten), counted \(s.samplesCounted)")
+        let baseline = "v41", canary = "v42"
+        #expect(s.samplesCounted[baseline] == s.samplesWritten[baseline], "written \(s.samplesWritten), counted \(s.samplesCounted)")
+        let lost = (s.samplesWritten[canary] ?? 0) - min(s.samplesWritten[canary] ?? 0, s.samplesCounted[canary] ?? 0)
+        // The killed replica serves half of the canary's 25 % of 2000 req/s
+        // (250 req/s); it holds well under 3 s of samples unacked.
+        #expect(lost <= 750, "lost \(lost) canary samples: written \(s.samplesWritten), counted \(s.samplesCounted)")
     }
 
     /// The coordinator killed with SIGKILL mid-rollout and restarted on its
