@@ -20,6 +20,8 @@ struct ScenarioTests {
             #expect(counted <= summary.samplesWritten[version] ?? 0,
                     "\(scenario): \(version) counted \(counted) > written \(summary.samplesWritten[version] ?? 0)")
         }
+        // Keep the journal and logs of a run that went wrong, for the post-mortem.
+        if summary.passed { try? FileManager.default.removeItem(atPath: demo.directory) }
         return summary
     }
 
