@@ -92,9 +92,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CanarySimulator",
+            dependencies: ["CanaryCore", "CanaryShm", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "CanaryCLI",
             dependencies: [
                 "CanaryCore", "CanaryWire", "ZeroMQ", "CanaryShm", "CanaryAgent", "CanaryCoordinator",
+                "CanarySimulator",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -141,6 +147,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "CanaryWireTests", dependencies: ["CanaryWire", "CanaryCore"], swiftSettings: strict),
+        .testTarget(
+            name: "CanaryDemoTests",
+            dependencies: ["CanarySimulator", "CanaryCLI", "CanaryCoordinator", "CanaryShm", "CanaryCore"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "CanaryServiceTests",
             dependencies: [

@@ -14,7 +14,10 @@ public struct CanaryCommand: AsyncParsableCommand {
             baseline with anytime-valid sequential tests and moves (or rolls back) the split.
             """,
         version: CanaryVersion.string,
-        subcommands: [CoordinatorCommand.self, AgentCommand.self, ReplayCommand.self, RolloutCommand.self]
+        subcommands: [
+            CoordinatorCommand.self, AgentCommand.self, RolloutCommand.self, DemoCommand.self,
+            ReplayCommand.self, SimulateCommand.self,
+        ]
     )
 
     public init() {}

@@ -137,11 +137,18 @@ public actor CoordinatorEngine {
             return refuse(wire, routingID: routingID, reason: "histogram_settings_mismatch",
                           message: "window histogram settings \(window.latency.settings) differ from the fleet's \(config.histogram)")
         }
-        if fleet.isDuplicate(agentID: wire.agentID, epoch: wire.agentEpoch, sequence: wire.sequence)
-            || staged.contains(where: { $0.window.agentID == wire.agentID && $0.window.agentEpoch == wire.agentEpoch && $0.window.sequence == wire.sequence }) {
+        if fleet.isDuplicate(agentID: wire.agentID, epoch: wire.agentEpoch, sequence: wire.sequence) {
             counters.duplicateWindows += 1
             _ = fleet.count(agentID: wire.agentID, epoch: wire.agentEpoch, sequence: wire.sequence, endMs: wire.endMs, nowMs: nowMs)
             return [.reply(routingID: routingID, .ack(Self.ack(wire, duplicate: true)))]
+        }
+        if staged.contains(where: { $0.window.agentID == wire.agentID && $0.window.agentEpoch == wire.agentEpoch && $0.window.sequence == wire.sequence }) {
+            // The first copy is staged, not yet durable: its ack follows the
+            // commit. Acking this resend now would ack an uncounted window,
+            // and marking it counted here would make the flush skip the
+            // staged copy as a duplicate — its samples would be lost.
+            counters.duplicateWindows += 1
+            return []
         }
         staged.append((routingID, window))
         return []

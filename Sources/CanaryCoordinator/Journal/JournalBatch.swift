@@ -4,6 +4,7 @@
 public struct JournalBatch: Sendable {
     public var rollouts: [RolloutRecord] = []
     public var events: [EventRecord] = []
+    /// Counts added to each second since its last write (the journal sums them).
     public var aggregates: [AggregateRecord] = []
     public var dedupe: [DedupeRecord] = []
     public var routes: [RouteRecord] = []

@@ -1,0 +1,58 @@
+/// How a synthetic replica of one version behaves while no fault applies.
+/// Defaults describe a healthy classifier; a scenario overrides what it needs.
+public struct ReplicaProfile: Codable, Sendable, Hashable {
+    /// Median latency (ms) of the lognormal body.
+    public var latencyMs: Double = 20
+    /// Shape of the lognormal body (σ of the underlying normal).
+    public var latencySigma: Double = 0.35
+    /// Share of requests that land in the slow tail, and how much slower.
+    public var tailProbability: Double = 0.01
+    public var tailFactor: Double = 4
+    /// Shares of requests ending in each non-ok status class.
+    public var errorRate: Double = 0.005
+    public var timeoutRate: Double = 0
+    public var clientErrorRate: Double = 0.01
+    /// Probability of each predicted class (normalised when used).
+    public var classes: [Double] = [0.7, 0.2, 0.1]
+    /// Probability that a labeled prediction turns out correct.
+    public var accuracy: Double = 0.92
+    /// Share of requests whose label arrives, and how late.
+    public var labelShare: Double = 0.5
+    public var labelDelay: ScenarioDuration = .init(milliseconds: 500)
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case latencyMs = "latency_ms", latencySigma = "latency_sigma", tailProbability = "tail_probability"
+        case tailFactor = "tail_factor", errorRate = "error_rate", timeoutRate = "timeout_rate"
+        case clientErrorRate = "client_error_rate", classes, accuracy, labelShare = "label_share"
+        case labelDelay = "label_delay"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ReplicaProfile()
+        latencyMs = try c.decodeIfPresent(Double.self, forKey: .latencyMs) ?? d.latencyMs
+        latencySigma = try c.decodeIfPresent(Double.self, forKey: .latencySigma) ?? d.latencySigma
+        tailProbability = try c.decodeIfPresent(Double.self, forKey: .tailProbability) ?? d.tailProbability
+        tailFactor = try c.decodeIfPresent(Double.self, forKey: .tailFactor) ?? d.tailFactor
+        errorRate = try c.decodeIfPresent(Double.self, forKey: .errorRate) ?? d.errorRate
+        timeoutRate = try c.decodeIfPresent(Double.self, forKey: .timeoutRate) ?? d.timeoutRate
+        clientErrorRate = try c.decodeIfPresent(Double.self, forKey: .clientErrorRate) ?? d.clientErrorRate
+        classes = try c.decodeIfPresent([Double].self, forKey: .classes) ?? d.classes
+        accuracy = try c.decodeIfPresent(Double.self, forKey: .accuracy) ?? d.accuracy
+        labelShare = try c.decodeIfPresent(Double.self, forKey: .labelShare) ?? d.labelShare
+        labelDelay = try c.decodeIfPresent(ScenarioDuration.self, forKey: .labelDelay) ?? d.labelDelay
+    }
+
+    /// The profile with a fault's changes applied.
+    public func applying(_ fault: Fault) -> ReplicaProfile {
+        var p = self
+        if let k = fault.latencyFactor { p.latencyMs *= k }
+        if let e = fault.errorRate { p.errorRate = e }
+        if let t = fault.timeoutRate { p.timeoutRate = t }
+        if let a = fault.accuracy { p.accuracy = a }
+        if let c = fault.classes { p.classes = c }
+        return p
+    }
+}

@@ -1,0 +1,105 @@
+import CanaryCore
+import Foundation
+import Yams
+
+/// A demo scenario (`agent-config/scenarios/NAME.yaml`): the plan, the
+/// replicas of each version and how they behave, the traffic, the faults and
+/// actions and when they happen, and the outcome it must end in.
+public struct Scenario: Codable, Sendable {
+    public struct Replicas: Codable, Sendable, Hashable {
+        public var baseline: Int = 2
+        public var canary: Int = 2
+    }
+
+    public struct Traffic: Codable, Sendable, Hashable {
+        /// Requests per second over all replicas.
+        public var rps: Double = 1_000
+        /// Distinct request keys (users); each key routes stickily.
+        public var keys: Int = 100_000
+    }
+
+    public var name: String
+    public var description: String
+    /// The rollout plan: inline YAML text, or a file relative to the scenario.
+    public var plan: String?
+    public var planFile: String?
+    public var replicas: Replicas
+    public var traffic: Traffic
+    /// The agents' window length.
+    public var window: ScenarioDuration
+    public var baseline: ReplicaProfile
+    public var canary: ReplicaProfile
+    public var faults: [Fault]
+    public var actions: [ScenarioAction]
+    public var expect: Expectation
+    /// How far the tests may fast-forward it (1 = real time only).
+    public var maxSpeed: Double
+    /// Give up (and report a timeout) after this long at real-time speed.
+    public var timeout: ScenarioDuration
+
+    enum CodingKeys: String, CodingKey {
+        case name, description, plan, planFile = "plan_file", replicas, traffic, window, baseline, canary
+        case faults, actions, expect, maxSpeed = "max_speed", timeout
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        description = try c.decodeIfPresent(String.self, forKey: .description) ?? ""
+        plan = try c.decodeIfPresent(String.self, forKey: .plan)
+        planFile = try c.decodeIfPresent(String.self, forKey: .planFile)
+        replicas = try c.decodeIfPresent(Replicas.self, forKey: .replicas) ?? Replicas()
+        traffic = try c.decodeIfPresent(Traffic.self, forKey: .traffic) ?? Traffic()
+        window = try c.decodeIfPresent(ScenarioDuration.self, forKey: .window) ?? .init(milliseconds: 500)
+        baseline = try c.decodeIfPresent(ReplicaProfile.self, forKey: .baseline) ?? ReplicaProfile()
+        canary = try c.decodeIfPresent(ReplicaProfile.self, forKey: .canary) ?? baseline
+        faults = try c.decodeIfPresent([Fault].self, forKey: .faults) ?? []
+        actions = try c.decodeIfPresent([ScenarioAction].self, forKey: .actions) ?? []
+        expect = try c.decode(Expectation.self, forKey: .expect)
+        maxSpeed = try c.decodeIfPresent(Double.self, forKey: .maxSpeed) ?? 1
+        timeout = try c.decodeIfPresent(ScenarioDuration.self, forKey: .timeout) ?? .init(milliseconds: 120_000)
+    }
+
+    /// Reads and checks a scenario file; the plan is resolved and parsed so
+    /// a broken scenario fails before any process starts.
+    public static func load(path: String) throws -> (scenario: Scenario, planSource: String, plan: RolloutPlan) {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ScenarioError("cannot read scenario file \(path)")
+        }
+        var scenario: Scenario
+        do {
+            scenario = try YAMLDecoder().decode(Scenario.self, from: text)
+        } catch {
+            throw ScenarioError("scenario \(path) is invalid: \(error)")
+        }
+        var source: String
+        if let inline = scenario.plan {
+            source = inline
+        } else if let file = scenario.planFile {
+            let dir = (path as NSString).deletingLastPathComponent
+            let planPath = file.hasPrefix("/") ? file : (dir as NSString).appendingPathComponent(file)
+            guard let text = try? String(contentsOfFile: planPath, encoding: .utf8) else {
+                throw ScenarioError("scenario \(path): cannot read plan_file \(planPath)")
+            }
+            source = text
+        } else {
+            throw ScenarioError("scenario \(path) names no plan: add plan (inline YAML) or plan_file")
+        }
+        let plan: RolloutPlan
+        do {
+            plan = try RolloutPlan.parse(yaml: source, file: path)
+        } catch {
+            throw ScenarioError("scenario \(path): the plan is invalid: \(error)")
+        }
+        scenario.plan = source
+        return (scenario, source, plan)
+    }
+}
+
+/// A scenario that cannot be used, with a sentence saying why.
+public struct ScenarioError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) {
+        self.description = description
+    }
+}
