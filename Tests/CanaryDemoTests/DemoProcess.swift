@@ -105,7 +105,7 @@ struct DemoTestError: Error, CustomStringConvertible {
 /// a simulator, and a 2-core machine overloaded by all eight at once would
 /// make agents look stale for reasons that have nothing to do with Canary.
 actor DemoSlots {
-    static let shared = DemoSlots(limit: 3)
+    static let shared = DemoSlots(limit: 2)
     let limit: Int
     var busy = 0
     var waiting: [CheckedContinuation<Void, Never>] = []

@@ -51,7 +51,12 @@ public actor CoordinatorEngine {
         let decoder = JSONDecoder()
         for record in try journal.rollouts(activeOnly: true) {
             do {
-                let machine = try decoder.decode(RolloutMachine.self, from: Data(record.stateJSON.utf8))
+                var machine = try decoder.decode(RolloutMachine.self, from: Data(record.stateJSON.utf8))
+                // Windows counted after the last snapshot, in order.
+                for logged in try journal.windowLog(rolloutID: record.id) {
+                    let window = try Window(wire: Canary_V1_Window(serializedBytes: [UInt8](logged.body)))
+                    _ = machine.handle(.window(window, receivedAt: logged.receivedMs))
+                }
                 restored[record.id] = RolloutEntry(id: record.id, planSource: record.planSource, createdMs: record.createdMs,
                                                    updatedMs: record.updatedMs, machine: machine, lastDecision: nil)
             } catch {
@@ -175,7 +180,8 @@ public actor CoordinatorEngine {
         staged.removeAll()
         var out: [Outbound] = []
         var acks: [Outbound] = []
-        var touched: Set<String> = []
+        var fed: [String: [Window]] = [:]
+        var decided: Set<String> = []
         for (routingID, window) in windows {
             guard fleet.count(agentID: window.agentID, epoch: window.agentEpoch, sequence: window.sequence, endMs: window.endMs, nowMs: nowMs) else {
                 continue
@@ -186,7 +192,8 @@ public actor CoordinatorEngine {
             for id in rollouts.keys where rollouts[id]!.machine.plan.model == window.model && !rollouts[id]!.machine.phase.isTerminal {
                 if !fleet.isLive(window.agentID) { continue }
                 let decisions = rollouts[id]!.machine.handle(.window(window, receivedAt: nowMs))
-                touched.insert(id)
+                fed[id, default: []].append(window)
+                if !decisions.isEmpty { decided.insert(id) }
                 out += apply(decisions, rolloutID: id, nowMs: nowMs)
             }
             var wire = Canary_V1_Window()
@@ -195,7 +202,20 @@ public actor CoordinatorEngine {
             wire.sequence = window.sequence
             acks.append(.reply(routingID: routingID, .ack(Self.ack(wire, duplicate: false))))
         }
-        for id in touched { snapshot(id, nowMs: nowMs) }
+        // A rollout's state is snapshotted at most once a second (encoding
+        // it is the costly part); between snapshots the windows it was fed
+        // are journaled compactly and replayed onto the snapshot at restart,
+        // so "acked" still means "counted in the rollout" after a crash.
+        for (id, windows) in fed {
+            if decided.contains(id) || nowMs - (lastSnapshotMs[id] ?? 0) >= 1_000 {
+                snapshot(id, nowMs: nowMs)
+            } else {
+                for window in windows {
+                    let body = (try? Canary_V1_Window(window).serializedBytes() as [UInt8]) ?? []
+                    pendingBatch.windowLog.append(WindowLogRecord(rolloutID: id, receivedMs: nowMs, body: Data(body)))
+                }
+            }
+        }
         let seconds = aggregates.takeChanged()
         pendingBatch.aggregates += seconds
         publishSeconds(seconds)
@@ -282,6 +302,9 @@ public actor CoordinatorEngine {
     private func snapshot(_ id: String, nowMs: Int64) {
         guard var entry = rollouts[id] else { return }
         lastSnapshotMs[id] = nowMs
+        // The snapshot includes every window fed so far: its log is obsolete.
+        pendingBatch.windowLog.removeAll { $0.rolloutID == id }
+        pendingBatch.clearWindowLogs.insert(id)
         entry.updatedMs = nowMs
         rollouts[id] = entry
         let plan = entry.machine.plan

@@ -19,6 +19,12 @@ public final class Journal: Sendable {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             var configuration = Configuration()
             configuration.busyMode = .timeout(5)
+            // WAL with synchronous=NORMAL: a commit is durable against a
+            // crash of this process (what acks promise) without an fsync per
+            // transaction; only an OS crash could lose the last commits.
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
             throw JournalError(path: path, operation: "open", underlying: error)
@@ -89,6 +95,15 @@ public final class Journal: Sendable {
                 t.column("updatedMs", .integer).notNull()
             }
         }
+        migrator.registerMigration("v2: window log") { db in
+            try db.create(table: "window_log") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("rolloutID", .text).notNull()
+                t.column("receivedMs", .integer).notNull()
+                t.column("body", .blob).notNull()
+            }
+            try db.create(index: "window_log_rollout", on: "window_log", columns: ["rolloutID", "id"])
+        }
         return migrator
     }
 
@@ -118,6 +133,10 @@ public final class Journal: Sendable {
                                     aggregate.errors, aggregate.p50Us, aggregate.p95Us, aggregate.p99Us,
                                     aggregate.labeled, aggregate.correct, aggregate.ringLost])
                 }
+                for id in batch.clearWindowLogs {
+                    try db.execute(sql: "DELETE FROM window_log WHERE rolloutID = ?", arguments: [id])
+                }
+                for record in batch.windowLog { try record.insert(db) }
                 for mark in batch.dedupe { try mark.save(db) }
                 for route in batch.routes { try route.save(db) }
             }
@@ -154,6 +173,13 @@ public final class Journal: Sendable {
                 .filter(Column("model") == model && Column("second") >= sinceSecond)
                 .order(Column("second"))
                 .fetchAll(db)
+        }
+    }
+
+    /// Windows fed to a rollout since its last snapshot, oldest first.
+    public func windowLog(rolloutID: String) throws(JournalError) -> [WindowLogRecord] {
+        try read("read window log of \(rolloutID)") { db in
+            try WindowLogRecord.filter(Column("rolloutID") == rolloutID).order(Column("id")).fetchAll(db)
         }
     }
 

@@ -8,10 +8,15 @@ public struct JournalBatch: Sendable {
     public var aggregates: [AggregateRecord] = []
     public var dedupe: [DedupeRecord] = []
     public var routes: [RouteRecord] = []
+    /// Windows fed to a rollout since its last snapshot.
+    public var windowLog: [WindowLogRecord] = []
+    /// Rollouts snapshotted in this batch: their window logs are dropped first.
+    public var clearWindowLogs: Set<String> = []
 
     public init() {}
 
     public var isEmpty: Bool {
         rollouts.isEmpty && events.isEmpty && aggregates.isEmpty && dedupe.isEmpty && routes.isEmpty
+            && windowLog.isEmpty && clearWindowLogs.isEmpty
     }
 }

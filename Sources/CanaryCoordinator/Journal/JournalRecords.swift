@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// One rollout as the journal keeps it: the plan it was started with and the
@@ -134,5 +135,22 @@ public struct RouteRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
         self.sequence = sequence
         self.tableJSON = tableJSON
         self.updatedMs = updatedMs
+    }
+}
+
+/// A window fed to a rollout after its last state snapshot (protobuf bytes
+/// of the wire `Window`), replayed onto the snapshot by a restarted coordinator.
+public struct WindowLogRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "window_log"
+    public var id: Int64?
+    public var rolloutID: String
+    public var receivedMs: Int64
+    public var body: Data
+
+    public init(id: Int64? = nil, rolloutID: String, receivedMs: Int64, body: Data) {
+        self.id = id
+        self.rolloutID = rolloutID
+        self.receivedMs = receivedMs
+        self.body = body
     }
 }
