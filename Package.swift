@@ -156,7 +156,6 @@ let package = Package(
             name: "CanaryServiceTests",
             dependencies: [
                 "CanaryAgent", "CanaryCoordinator", "CanaryCLI", "CanaryCore", "CanaryWire", "CanaryShm", "ZeroMQ",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
