@@ -83,7 +83,7 @@ struct WindowMergeTests {
 
     @Test func mismatchedHistogramSettingsAreRefusedNotTrapped() throws {
         let a = try Window.empty(model: "m", version: "v1")
-        var b = try Window.empty(model: "m", version: "v1", settings: HistogramSettings(lowestMicros: 1, highestMicros: 60_000_000, significantDigits: 2))
+        var b = try Window.empty(model: "m", version: "v1", settings: HistogramSettings(lowestMicros: 1, highestMicros: 60_000_000, significantDigits: 3))
         b.latency.record(micros: 500)
         #expect(throws: WindowError.self) { try a.merged(with: b) }
         do {

@@ -368,6 +368,7 @@ final class DemoRun {
             summary.faultOnsetMs = status.faultOnsetMs.values.min()
         }
         usleep(UInt32(min(1_000_000, 1_000 * (scenario.window.milliseconds + 200))))
+        waitUntilCounted(summary.samplesWrittenTotal, timeoutMs: 20_000)
         for agent in agents.values { agent.send(SIGTERM) }
         for agent in agents.values { agent.stop() }
         if let coordinator, coordinator.isRunning,
@@ -393,6 +394,22 @@ final class DemoRun {
         }
         summary.passed = judge()
         printSummary()
+    }
+
+    /// Waits (bounded) until the coordinator has counted every sample the
+    /// replicas wrote, so stopping the agents loses nothing still in flight
+    /// on a loaded machine; the summary reports whatever is missing after.
+    func waitUntilCounted(_ written: UInt64, timeoutMs: Int64) {
+        guard written > 0, coordinator?.isRunning == true else { return }
+        let deadline = DemoClock.nowMs() + timeoutMs
+        while DemoClock.nowMs() < deadline {
+            if let response = try? http.get("/api/v1/models/\(plan.model)/history?since=0"),
+               let rows = try? JSONSerialization.jsonObject(with: response.body) as? [[String: Any]] {
+                let counted = rows.reduce(UInt64(0)) { $0 + UInt64(max(0, ($1["requests"] as? Int) ?? 0)) }
+                if counted >= written { return }
+            }
+            usleep(100_000)
+        }
     }
 
     /// Did the run end the way the scenario says it must?

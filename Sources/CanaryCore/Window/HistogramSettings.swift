@@ -14,8 +14,10 @@ public struct HistogramSettings: Sendable, Equatable, Hashable, Codable {
         self.significantDigits = significantDigits
     }
 
-    /// 1 µs to 60 s at 3 significant digits (0.1 % relative error).
-    public static let fleetDefault = HistogramSettings(lowestMicros: 1, highestMicros: 60_000_000, significantDigits: 3)
+    /// 1 µs to 60 s at 2 significant digits (1 % relative error): fine enough
+    /// to tell a p99 of 41 ms from 39 ms, and 7× smaller than 3 digits, which
+    /// matters because the coordinator merges a histogram per window.
+    public static let fleetDefault = HistogramSettings(lowestMicros: 1, highestMicros: 60_000_000, significantDigits: 2)
 
     /// Checks what hdrhistogram-swift would otherwise trap on.
     public func validate() throws(WindowError) {
