@@ -63,6 +63,7 @@ public final class Agent: Service, Sendable {
             throw error
         }
         started.set(true)
+        await accountForPredecessor()
         logger.notice("agent \(config.agentID) epoch \(epoch): ring \(config.ringName), route page \(config.routePageName), coordinator \(config.coordinatorRouter)")
         await introduce(on: loop)
         // Replies are read until the sockets close, after the final flush.
@@ -135,6 +136,24 @@ public final class Agent: Service, Sendable {
 
     // MARK: - Ring → windows → coordinator
 
+    /// Counts as lost what a previous agent of this ring consumed but never
+    /// had acknowledged (it was killed): see ``RingCheckpoint``.
+    private func accountForPredecessor() async {
+        let position = reader.totals.position
+        await state.attached(atPosition: position)
+        if let checkpoint = RingCheckpoint.load(ring: config.ringName),
+           checkpoint.ringCreatedNs == reader.createdNanoseconds, position > checkpoint.position {
+            let lost = position - checkpoint.position
+            _ = await state.add([], lost: lost, overrun: 0, malformed: 0, positionAfter: position)
+            logger.warning("ring \(config.ringName): \(lost) samples read by the previous agent were never acknowledged (it stopped abruptly); counted as lost")
+        }
+        saveCheckpoint(position: await state.acknowledgedPosition)
+    }
+
+    private func saveCheckpoint(position: UInt64) {
+        RingCheckpoint(ringCreatedNs: reader.createdNanoseconds, position: position).save(ring: config.ringName)
+    }
+
     private func drainLoop(_ loop: SocketLoop) async throws {
         let pause = Duration.milliseconds(max(2, min(20, config.windowMs / 20)))
         while !Task.isCancelled {
@@ -156,7 +175,8 @@ public final class Agent: Service, Sendable {
             if malformed > 0 {
                 logger.warning("ring \(config.ringName): \(malformed) records with unknown kind or status were skipped (counted as lost)")
             }
-            let closed = await state.add(samples, lost: result.torn &+ result.abandoned, overrun: result.overrun, malformed: malformed)
+            let closed = await state.add(samples, lost: result.torn &+ result.abandoned, overrun: result.overrun,
+                                         malformed: malformed, positionAfter: reader.totals.position)
             for window in closed { await send(window, on: loop) }
             if records.count < 8_192 { return }
         }
@@ -213,10 +233,16 @@ public final class Agent: Service, Sendable {
             }
             switch decoded {
             case .ack(let ack):
-                if ack.sequence > 0, ack.agentEpoch == epoch { await state.acknowledge(ack.sequence, rejected: false) }
+                if ack.sequence > 0, ack.agentEpoch == epoch {
+                    await state.acknowledge(ack.sequence, rejected: false)
+                    saveCheckpoint(position: await state.acknowledgedPosition)
+                }
             case .reject(let reject):
                 logger.error("coordinator refused \(reject.sequence > 0 ? "window #\(reject.sequence)" : "this agent"): \(reject.reason): \(reject.message)")
-                if reject.sequence > 0, reject.agentEpoch == epoch { await state.acknowledge(reject.sequence, rejected: true) }
+                if reject.sequence > 0, reject.agentEpoch == epoch {
+                    await state.acknowledge(reject.sequence, rejected: true)
+                    saveCheckpoint(position: await state.acknowledgedPosition)
+                }
             case .routeTable(let table):
                 await follow(table, loop: loop)
             case .hello, .window, .heartbeat, .snapshotRequest:

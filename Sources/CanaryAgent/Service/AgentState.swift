@@ -24,26 +24,66 @@ actor AgentState {
         self.timeoutMs = timeoutMs
     }
 
-    /// Adds drained samples; returns the windows they closed.
-    func add(_ samples: [Sample], lost: UInt64, overrun: UInt64, malformed: UInt64) -> [Window] {
+    /// Ring position up to which every consumed record is in a closed window.
+    private var closedPosition: UInt64 = 0
+    private var lastSpanEnd: UInt64 = 0
+    /// Ring position of the records consumed so far.
+    private var consumedPosition: UInt64 = 0
+    /// Start and end ring positions of each window sent and not yet acked.
+    private var windowSpans: [UInt64: (start: UInt64, end: UInt64)] = [:]
+
+    /// Where the ring's reader stood when this agent attached.
+    func attached(atPosition position: UInt64) {
+        closedPosition = position
+        consumedPosition = position
+        lastSpanEnd = position
+    }
+
+    /// Adds a drained batch that ends at ring position `positionAfter`;
+    /// returns the windows it closed.
+    func add(_ samples: [Sample], lost: UInt64, overrun: UInt64, malformed: UInt64, positionAfter: UInt64) -> [Window] {
         health.samplesRead &+= UInt64(samples.count)
         health.ringLost &+= lost
         health.ringOverrun &+= overrun
         health.malformedRecords &+= malformed
         if lost + malformed > 0 || overrun > 0 { builder.recordRingLoss(lost: lost &+ malformed, overrun: overrun) }
+        // Losses are booked at the batch start, samples in order after them.
+        let firstSample = positionAfter &- UInt64(samples.count)
         var closed: [Window] = []
-        for sample in samples { closed += builder.add(sample) }
+        for (index, sample) in samples.enumerated() {
+            let windows = builder.add(sample)
+            if !windows.isEmpty {
+                closed += windows
+                closedPosition = firstSample &+ UInt64(index)
+            }
+        }
+        consumedPosition = positionAfter
         return closed
     }
 
-    func flush(nowMs: Int64) -> [Window] { builder.flush(nowMs: nowMs) }
-    func finish() -> [Window] { builder.finish() }
+    func flush(nowMs: Int64) -> [Window] { closeAll(builder.flush(nowMs: nowMs)) }
+    func finish() -> [Window] { closeAll(builder.finish()) }
+
+    private func closeAll(_ windows: [Window]) -> [Window] {
+        if !windows.isEmpty { closedPosition = consumedPosition }
+        return windows
+    }
+
+    /// The position up to which everything consumed is acknowledged: the
+    /// start of the oldest unacked window, or the end of the last closed one.
+    var acknowledgedPosition: UInt64 {
+        windowSpans.values.map(\.start).min() ?? closedPosition
+    }
 
     /// Records a window about to be sent; returns the sequence of a window
     /// dropped because the buffer was full, if any.
     func track(_ window: Window, frames: [[UInt8]], nowMs: Int64) -> UInt64? {
         health.windowsSent += 1
+        let previousEnd = windowSpans.values.map(\.end).max() ?? lastSpanEnd
+        windowSpans[window.sequence] = (start: previousEnd, end: closedPosition)
+        lastSpanEnd = closedPosition
         let dropped = unacked.append(sequence: window.sequence, payload: frames, sentMs: nowMs)
+        if let dropped { windowSpans[dropped] = nil }
         health.windowsDropped = unacked.droppedTotal
         health.unacked = unacked.count
         return dropped
@@ -66,6 +106,7 @@ actor AgentState {
     }
 
     func acknowledge(_ sequence: UInt64, rejected: Bool) {
+        windowSpans[sequence] = nil
         if unacked.acknowledge(sequence) {
             if rejected { health.windowsRejected += 1 } else { health.windowsAcked += 1 }
         }
