@@ -19,8 +19,18 @@ struct SlidingWindowSum: Sendable, Equatable, Codable {
 
     var isEmpty: Bool { front.isEmpty && back.isEmpty }
 
+    /// Windows received within the same slot are merged into one entry, so
+    /// memory and snapshot size stay bounded by `analysis_window / slotMs`
+    /// however many agents report; eviction is then up to one slot late.
+    static let slotMs: Int64 = 1_000
+
     mutating func append(_ window: Window, at ms: Int64) {
-        back.append(Entry(atMs: ms, window: window))
+        if let last = back.last, last.atMs / Self.slotMs == ms / Self.slotMs,
+           let merged = try? last.window.merged(with: window) {
+            back[back.count - 1] = Entry(atMs: max(last.atMs, ms), window: merged)
+        } else {
+            back.append(Entry(atMs: ms, window: window))
+        }
         // The window already merged into the arm's cumulative, so it merges here.
         backSum = backSum.map { (try? $0.merged(with: window)) ?? $0 } ?? window
     }
