@@ -45,10 +45,7 @@ public struct ConfigMapping {
                 throw ConfigError(file: file, line: Self.line(key), column: Self.column(key),
                                   message: "unknown key '\(Self.join(path, name))' (known keys: \(known))")
             }
-            guard fields[name] == nil else {
-                throw ConfigError(file: file, line: Self.line(key), column: Self.column(key),
-                                  message: "key '\(Self.join(path, name))' appears twice")
-            }
+            // Duplicate keys never get here: Yams refuses them while composing.
             fields[name] = value
         }
         self.fields = fields
