@@ -63,6 +63,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Prometheus naming helpers shared by the agent's and the coordinator's /metrics.
+        .target(
+            name: "CanaryMetrics",
+            dependencies: [.product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: strict
+        ),
         .target(
             name: "CanaryAgent",
             dependencies: [
@@ -70,6 +76,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 // The optional /metrics and /healthz listener (`metrics:` key).
+                "CanaryMetrics",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -83,6 +90,7 @@ let package = Package(
                 "CanaryCore", "CanaryWire", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                "CanaryMetrics",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -26,11 +26,12 @@ actor AgentState {
 
     /// Ring position up to which every consumed record is in a closed window.
     private var closedPosition: UInt64 = 0
-    private var lastSpanEnd: UInt64 = 0
     /// Ring position of the records consumed so far.
     private var consumedPosition: UInt64 = 0
     /// Start and end ring positions of each window sent and not yet acked.
     private var windowSpans: [UInt64: (start: UInt64, end: UInt64)] = [:]
+    /// End position of the last window sent.
+    private var lastSpanEnd: UInt64 = 0
 
     /// Where the ring's reader stood when this agent attached.
     func attached(atPosition position: UInt64) {
@@ -79,8 +80,8 @@ actor AgentState {
     /// dropped because the buffer was full, if any.
     func track(_ window: Window, frames: [[UInt8]], nowMs: Int64) -> UInt64? {
         health.windowsSent += 1
-        let previousEnd = windowSpans.values.map(\.end).max() ?? lastSpanEnd
-        windowSpans[window.sequence] = (start: previousEnd, end: closedPosition)
+        // Windows are sent in order: each starts where the previous one ended.
+        windowSpans[window.sequence] = (start: lastSpanEnd, end: closedPosition)
         lastSpanEnd = closedPosition
         let dropped = unacked.append(sequence: window.sequence, payload: frames, sentMs: nowMs)
         if let dropped { windowSpans[dropped] = nil }

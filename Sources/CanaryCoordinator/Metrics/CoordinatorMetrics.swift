@@ -1,4 +1,5 @@
 import CanaryCore
+import CanaryMetrics
 import Prometheus
 import Synchronization
 
