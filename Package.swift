@@ -97,6 +97,21 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            // The dashboard's page, style and ES modules: real files, compiled
+            // into the binary (PackageResources.*), checked by `node --check`
+            // in CanaryDashboardTests.
+            resources: [
+                .embedInCode("Dashboard/Assets/dashboard.html"),
+                .embedInCode("Dashboard/Assets/dashboard.css"),
+                .embedInCode("Dashboard/Assets/main.mjs"),
+                .embedInCode("Dashboard/Assets/state.mjs"),
+                .embedInCode("Dashboard/Assets/dom.mjs"),
+                .embedInCode("Dashboard/Assets/format.mjs"),
+                .embedInCode("Dashboard/Assets/intake.mjs"),
+                .embedInCode("Dashboard/Assets/controls.mjs"),
+                .embedInCode("Dashboard/Assets/charts.mjs"),
+                .embedInCode("Dashboard/Assets/render.mjs"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -177,7 +192,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["cdp_dashboard.py"],
+            exclude: ["cdp_dashboard.py", "check_modules.mjs"],
             swiftSettings: strict
         ),
     ]

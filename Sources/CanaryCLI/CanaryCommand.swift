@@ -1,4 +1,5 @@
 import ArgumentParser
+import CanaryCore
 
 /// The root of the `canary` command line. Subcommands live one per file in
 /// this module so tests can drive them; the `canary` executable only calls

@@ -27,6 +27,21 @@ import Testing
         let page = try await HTTP.request("GET", world.baseURL + "/")
         #expect(page.status == 200)
         #expect(!page.text.contains("http://") && !page.text.contains("https://"), "the dashboard must not load anything from elsewhere")
+        // Every file in Assets/ is served as it is in the package, no other.
+        let assets = DashboardAssetTests.assets
+        let files = try FileManager.default.contentsOfDirectory(atPath: assets).filter { $0 != "dashboard.html" }
+        #expect(files.count >= 6, "assets: \(files)")
+        for name in files {
+            let served = try await HTTP.request("GET", world.baseURL + "/dashboard/" + name)
+            #expect(served.status == 200, "/dashboard/\(name): \(served.status)")
+            #expect(served.body == FileManager.default.contents(atPath: assets + "/" + name), "/dashboard/\(name) differs from the file")
+            // (The SVG namespace is a name, not an address anything loads.)
+            let text = served.text.replacingOccurrences(of: "'http://www.w3.org/2000/svg'", with: "")
+            #expect(!text.contains("http://") && !text.contains("https://"), "\(name) must not load anything from elsewhere")
+        }
+        #expect(page.body == FileManager.default.contents(atPath: assets + "/dashboard.html"))
+        let missing = try await HTTP.request("GET", world.baseURL + "/dashboard/nothing.mjs")
+        #expect(missing.status == 404 && missing.text.contains("nothing.mjs"), "unknown asset: \(missing.status) \(missing.text)")
 
         let ready = NSTemporaryDirectory() + "canary-dash-ready-\(UUID().uuidString)"
         let breaker = Task {

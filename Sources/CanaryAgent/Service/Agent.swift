@@ -308,7 +308,7 @@ public final class Agent: Service, Sendable {
         hello.configDigest = config.digest
         hello.agentEpoch = epoch
         hello.protocolVersion = UInt32(WireFormat.protocolVersion)
-        hello.softwareVersion = "0.1.0"
+        hello.softwareVersion = CanaryVersion.string
         hello.histogram = Canary_V1_HistogramSettings(config.histogram)
         hello.scoreBinEdges = config.scoreBinEdges.map(Double.init)
         hello.ringName = config.ringName

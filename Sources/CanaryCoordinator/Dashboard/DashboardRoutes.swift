@@ -1,17 +1,21 @@
 import Foundation
 import Hummingbird
 
-/// The dashboard (`/`, its script and style, all compiled into the binary so
-/// nothing is looked up or fetched at run time) and the per-second history
-/// its charts start from.
+/// The dashboard (`/` and its files under `/dashboard/`, see
+/// ``DashboardAssets``) and the per-second history its charts start from.
 struct DashboardRoutes: Sendable {
     let engine: CoordinatorEngine
     let clock: @Sendable () -> Int64
 
     func register(on router: Router<BasicRequestContext>) {
-        router.get("/") { _, _ in Self.asset(DashboardPage.html, type: "text/html; charset=utf-8") }
-        router.get("dashboard.js") { _, _ in Self.asset(DashboardScript.source, type: "text/javascript; charset=utf-8") }
-        router.get("dashboard.css") { _, _ in Self.asset(DashboardStyle.source, type: "text/css; charset=utf-8") }
+        router.get("/") { _, _ in Self.response(DashboardAssets.page) }
+        router.get("dashboard/:file") { _, context in
+            let name = context.parameters.get("file") ?? ""
+            guard let asset = DashboardAssets.files[name] else {
+                return JSONResponse.error(CoordinatorError(.notFound, "the dashboard has no file '\(name)'"))
+            }
+            return Self.response(asset)
+        }
         // `since` is a Unix second; default: the last five minutes.
         router.get("api/v1/models/:model/history") { request, context in
             let model = context.parameters.get("model") ?? ""
@@ -25,8 +29,8 @@ struct DashboardRoutes: Sendable {
         }
     }
 
-    static func asset(_ text: String, type: String) -> Response {
-        Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-cache"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    static func response(_ asset: DashboardAssets.Asset) -> Response {
+        Response(status: .ok, headers: [.contentType: asset.contentType, .cacheControl: "no-cache"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: asset.bytes)))
     }
 }

@@ -1,0 +1,34 @@
+// DOM and HTTP helpers shared by every part of the dashboard.
+
+export const SVG_NS = 'http://www.w3.org/2000/svg';
+export function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') node.className = v; else if (k.startsWith('on')) node.addEventListener(k.slice(2), v); else node.setAttribute(k, v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c.nodeType ? c : String(c));
+  return node;
+}
+export function svg(tag, attrs) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+  return node;
+}
+
+export const token = () => localStorage.getItem('canaryToken') || '';
+
+export function showMessage(text, kind) {
+  const box = document.getElementById('message');
+  box.textContent = text;
+  box.className = 'message ' + kind;
+  box.hidden = false;
+  clearTimeout(showMessage.timer);
+  if (kind === 'ok') showMessage.timer = setTimeout(() => { box.hidden = true; }, 6000);
+}
+
+export async function getJSON(path) {
+  const response = await fetch(path, { cache: 'no-store' });
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return response.json();
+}
