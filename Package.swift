@@ -13,7 +13,10 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "Canary",
-    platforms: [.macOS(.v15)],
+    // Linux only: the shared memory, the process supervision and the demo
+    // use Glibc (shm_open, posix_spawn, process groups, MSG_NOSIGNAL), and
+    // CI and every deployment target is Debian. SwiftPM has no way to say
+    // "Linux only", so no Apple platform is declared rather than a false one.
     products: [
         .executable(name: "canary", targets: ["canary"]),
         .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
@@ -43,10 +46,13 @@ let package = Package(
         // sit on the default search paths, which is all the module map needs.
         .systemLibrary(name: "CZeroMQ"),
         .target(name: "CCanaryShm"),
+        // What only our tests and benchmarks use (a claim left uncommitted,
+        // the C floor loop), out of the ABI header every replica includes.
+        .target(name: "CCanaryShmTesting", dependencies: ["CCanaryShm"]),
 
         // MARK: Libraries
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
-        .target(name: "CanaryShm", dependencies: ["CCanaryShm"], swiftSettings: strict),
+        .target(name: "CanaryShm", dependencies: ["CCanaryShm", "CCanaryShmTesting"], swiftSettings: strict),
         .target(
             name: "CanaryCore",
             dependencies: [
@@ -122,8 +128,7 @@ let package = Package(
         .target(
             name: "CanaryCLI",
             dependencies: [
-                "CanaryCore", "CanaryWire", "ZeroMQ", "CanaryShm", "CanaryAgent", "CanaryCoordinator",
-                "CanarySimulator",
+                "CanaryCore", "CanaryShm", "CanaryAgent", "CanaryCoordinator", "CanarySimulator",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -140,7 +145,7 @@ let package = Package(
             path: "Benchmarks/ZeroMQBench", swiftSettings: strict
         ),
         .executableTarget(
-            name: "shm-bench", dependencies: ["CanaryShm", "CCanaryShm"],
+            name: "shm-bench", dependencies: ["CanaryShm", "CCanaryShm", "CCanaryShmTesting"],
             path: "Benchmarks/ShmBench", swiftSettings: strict
         ),
         .executableTarget(

@@ -13,6 +13,7 @@
 // plus the reader's drain rate and route(key).
 import CanaryShm
 import CCanaryShm
+import CCanaryShmTesting
 import Foundation
 
 let clock = ContinuousClock()

@@ -1,4 +1,4 @@
-import CanaryShm
+@_spi(Testing) import CanaryShm
 import Foundation
 import Testing
 

@@ -321,14 +321,6 @@ static inline void canary_ring_record_outcome(const canary_ring *ring, uint64_t 
     canary_ring_write(ring, &r);
 }
 
-/* Test hook: claim a ticket and mark it "writing", but never commit: what a
- * writer killed between claim and commit leaves behind. Returns the ticket. */
-static inline uint64_t canary_ring_claim_only(const canary_ring *ring) {
-    uint64_t t = atomic_fetch_add_explicit(CANARY_A64(&ring->header->head), 1, memory_order_relaxed);
-    atomic_store_explicit(CANARY_A64(&ring->records[(t & ring->mask) << 3]), 2 * t + 1, memory_order_relaxed);
-    return t;
-}
-
 /* MARK: - Sample ring: reader side (single consumer) */
 
 /* Losses of one drain call (deltas), plus how many records it delivered. */
@@ -616,27 +608,6 @@ static inline int canary_route_pick(const canary_route_page *p, uint64_t key, ui
         return idx;
     }
     return -2;
-}
-
-/* MARK: - Benchmark floor */
-
-/* The floor the Swift recorder is measured against: the same fetch-add
- * claim, a 64-byte record with a fresh timestamp, and a release commit, as
- * a plain C loop with nothing else (no busy mark, no check word). */
-static inline void canary_bench_floor(const canary_ring *ring, uint64_t n) {
-    for (uint64_t i = 0; i < n; i++) {
-        uint64_t t = atomic_fetch_add_explicit(CANARY_A64(&ring->header->head), 1, memory_order_relaxed);
-        uint64_t *slot = ring->records + ((t & ring->mask) << 3);
-        uint64_t ts = canary_now_ns(CLOCK_REALTIME);
-        atomic_store_explicit(CANARY_A64(&slot[1]), ts, memory_order_relaxed);
-        atomic_store_explicit(CANARY_A64(&slot[2]), 1000 + i, memory_order_relaxed);
-        atomic_store_explicit(CANARY_A64(&slot[3]), i, memory_order_relaxed);
-        atomic_store_explicit(CANARY_A64(&slot[4]), 0x0000000500050001ull, memory_order_relaxed);
-        atomic_store_explicit(CANARY_A64(&slot[5]), 0, memory_order_relaxed);
-        atomic_store_explicit(CANARY_A64(&slot[6]), 0, memory_order_relaxed);
-        atomic_store_explicit(CANARY_A64(&slot[7]), 0, memory_order_relaxed);
-        atomic_store_explicit(CANARY_A64(&slot[0]), 2 * t + 2, memory_order_release);
-    }
 }
 
 #ifdef __cplusplus

@@ -27,10 +27,4 @@ public enum RolloutEvent: Sendable, Equatable, Codable {
     /// previous set; empty = all live). While any is stale the rollout does
     /// not advance: their missing windows could hide a regression.
     case staleAgents([String], at: Int64)
-
-    public var timeMs: Int64 {
-        switch self {
-        case .start(let t), .tick(let t), .command(_, let t), .staleAgents(_, let t), .window(_, let t): t
-        }
-    }
 }

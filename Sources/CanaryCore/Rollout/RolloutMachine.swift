@@ -65,8 +65,6 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
         return result
     }
 
-    public var currentStepPPM: UInt32? { plan.stepsPPM.indices.contains(stepIndex) ? plan.stepsPPM[stepIndex] : nil }
-
     // MARK: Events
 
     public mutating func handle(_ event: RolloutEvent) -> [Decision] {

@@ -105,8 +105,6 @@ public struct LatencyHistogram: Sendable {
         return totalCount - min(upTo, totalCount)
     }
 
-    public var meanMicros: Double { totalCount == 0 ? 0 : histogram.mean }
-
     /// The sparse export: non-zero buckets in increasing value order.
     public var buckets: [LatencyBucket] {
         histogram.recordedValues().map { LatencyBucket(valueMicros: $0.value, count: UInt64($0.count)) }

@@ -27,9 +27,6 @@ public struct ScoreBins: Sendable, Equatable, Hashable, Codable {
     /// No edges: one bin that counts every score. Valid by construction.
     public static let none = try! ScoreBins(edges: [])
 
-    /// Default edges for scores in [0, 1]: ten bins of 0.1.
-    public static let deciles = try! ScoreBins(edges: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
-
     public var total: UInt64 { counts.reduce(0, &+) }
 
     public mutating func record(_ score: Float, count: UInt64 = 1) {

@@ -1,13 +1,20 @@
 /// Why two windows (or a histogram import) were refused. A struct with a
-/// nested code, so new cases do not break callers.
+/// nested code that is itself a struct, not a public enum, so new codes can
+/// be added without breaking a caller's exhaustive `switch`.
 public struct WindowError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Code: String, Sendable, Equatable, Codable {
-        case invalidHistogramSettings
-        case histogramSettingsMismatch
-        case scoreEdgesMismatch
-        case identityMismatch
-        case invalidHistogramBucket
-        case invalidScoreBins
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The stable name, as counted and reported (`invalid_histogram_bucket`…).
+        public let rawValue: String
+        private init(_ rawValue: String) { self.rawValue = rawValue }
+
+        public static let invalidHistogramSettings = Code("invalidHistogramSettings")
+        public static let histogramSettingsMismatch = Code("histogramSettingsMismatch")
+        public static let scoreEdgesMismatch = Code("scoreEdgesMismatch")
+        public static let identityMismatch = Code("identityMismatch")
+        public static let invalidHistogramBucket = Code("invalidHistogramBucket")
+        public static let invalidScoreBins = Code("invalidScoreBins")
+
+        public var description: String { rawValue }
     }
 
     public var code: Code

@@ -81,12 +81,4 @@ public final class SampleRecorder: @unchecked Sendable {
         if correct != nil { flags |= UInt8(CANARY_HAS_CORRECT) }
         canary_ring_record_outcome(ring, key, flags, label ?? 0, (correct ?? false) ? 1 : 0)
     }
-
-    /// Test hook: claims a ticket and marks it being written, but never
-    /// commits — exactly what a writer killed between claim and commit leaves.
-    /// - Returns: the claimed ticket.
-    @discardableResult
-    public func claimWithoutCommit() -> UInt64 {
-        canary_ring_claim_only(ring)
-    }
 }

@@ -15,8 +15,6 @@ final class ThreadExit: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    var hasExited: Bool { state.withLock { $0.done } }
-
     /// Returns once `signal()` has been called.
     func wait() async {
         await withCheckedContinuation { continuation in

@@ -8,7 +8,7 @@
 //       records 5 samples, claims one more ticket without committing it,
 //       prints "claimed TICKET" and sleeps until killed: a writer that dies
 //       between claim and commit.
-import CanaryShm
+@_spi(Testing) import CanaryShm
 #if canImport(Glibc)
 import Glibc
 #endif
