@@ -44,6 +44,8 @@ struct ClusterTests {
         let agents = await coordinator.coordinator.engine.agentStatuses()
         #expect(agents.map(\.windowsDuplicate).reduce(0, +) == 0)
         #expect(agents.allSatisfy { !$0.stale })
+        // Each agent announces the version `canary --version` prints.
+        #expect(agents.count == 2 && agents.allSatisfy { $0.softwareVersion == CanaryVersion.string }, "\(agents.map(\.softwareVersion))")
         await baseline.stop()
         await canary.stop()
         await coordinator.stop()

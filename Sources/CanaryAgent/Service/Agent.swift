@@ -187,6 +187,10 @@ public final class Agent: Service, Sendable {
         if let dropped = await state.track(window, frames: frames, nowMs: clock()) {
             logger.warning("unacked buffer full (\(config.unackedCapacity) windows): dropped window #\(dropped), the oldest")
         }
+        // The coordinator hears who we are (model, version, histogram
+        // settings) before any window: until the hello went out the window
+        // waits in the unacked buffer and follows the hello.
+        guard await state.introduced else { return }
         _ = await trySend(frames, on: loop)
     }
 
@@ -283,13 +287,24 @@ public final class Agent: Service, Sendable {
 
     private func housekeeping(_ loop: SocketLoop) async throws {
         while !Task.isCancelled {
-            try await Task.sleep(for: .milliseconds(500))
+            // Until the hello is out (ZMQ_IMMEDIATE refuses sends before the
+            // connection is up), retry it every 50 ms: windows wait for it.
+            let introduced = await state.introduced
+            try await Task.sleep(for: .milliseconds(introduced ? 500 : 50))
             let now = clock()
-            if await !state.introduced { await introduce(on: loop) }
-            await say(.heartbeat(await state.heartbeat(nowMs: now)), on: loop)
             if await state.checkSilence(nowMs: now) {
                 logger.warning("coordinator silent for more than \(config.coordinatorTimeoutMs) ms: keeping the last split (fail-static); windows wait for it")
             }
+            if !introduced {
+                await introduce(on: loop)
+                guard await state.introduced else { continue }
+                // Windows closed before the hello went out follow it now.
+                for frames in await state.resendDue(nowMs: now, olderThanMs: 0) {
+                    guard await trySend(frames, on: loop) else { break }
+                }
+                continue
+            }
+            await say(.heartbeat(await state.heartbeat(nowMs: now)), on: loop)
             if await !state.health.coordinatorSilent {
                 for frames in await state.resendDue(nowMs: now, olderThanMs: 2_000) {
                     guard await trySend(frames, on: loop) else { break }
