@@ -57,7 +57,6 @@ let package = Package(
             name: "CanaryCore",
             dependencies: [
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
@@ -69,6 +68,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The one strict YAML layer: plans, agent, coordinator (webhooks
+        // included) and scenario files; CanaryCore stays free of YAML.
+        .target(
+            name: "CanaryConfig",
+            dependencies: ["CanaryCore", "CanaryShm", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
         // Prometheus naming helpers shared by the agent's and the coordinator's /metrics.
         .target(
             name: "CanaryMetrics",
@@ -78,22 +84,20 @@ let package = Package(
         .target(
             name: "CanaryAgent",
             dependencies: [
-                "CanaryCore", "CanaryWire", "CanaryShm", "ZeroMQ",
+                "CanaryCore", "CanaryConfig", "CanaryWire", "CanaryShm", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 // The optional /metrics and /healthz listener (`metrics:` key).
                 "CanaryMetrics",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
         .target(
             name: "CanaryCoordinator",
             dependencies: [
-                "CanaryCore", "CanaryWire", "ZeroMQ",
+                "CanaryCore", "CanaryConfig", "CanaryWire", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 "CanaryMetrics",
@@ -101,7 +105,6 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Yams", package: "Yams"),
             ],
             // The dashboard's page, style and ES modules: real files, compiled
             // into the binary (PackageResources.*), checked by `node --check`
@@ -122,13 +125,13 @@ let package = Package(
         ),
         .target(
             name: "CanarySimulator",
-            dependencies: ["CanaryCore", "CanaryShm", .product(name: "Yams", package: "Yams")],
+            dependencies: ["CanaryCore", "CanaryConfig", "CanaryShm"],
             swiftSettings: strict
         ),
         .target(
             name: "CanaryCLI",
             dependencies: [
-                "CanaryCore", "CanaryShm", "CanaryAgent", "CanaryCoordinator", "CanarySimulator",
+                "CanaryCore", "CanaryConfig", "CanaryShm", "CanaryAgent", "CanaryCoordinator", "CanarySimulator",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -149,7 +152,7 @@ let package = Package(
             path: "Benchmarks/ShmBench", swiftSettings: strict
         ),
         .executableTarget(
-            name: "judge-bench", dependencies: ["CanaryCore"],
+            name: "judge-bench", dependencies: ["CanaryCore", "CanaryConfig"],
             path: "Benchmarks/JudgeBench", swiftSettings: strict
         ),
         .executableTarget(
@@ -174,6 +177,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "CanaryConfigTests",
+            dependencies: ["CanaryConfig", "CanaryCore", "CanarySimulator"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "CanaryWireTests", dependencies: ["CanaryWire", "CanaryCore"], swiftSettings: strict),
         .testTarget(
             name: "CanaryDemoTests",
@@ -183,8 +191,8 @@ let package = Package(
         .testTarget(
             name: "CanaryServiceTests",
             dependencies: [
-                "CanaryAgent", "CanaryCoordinator", "CanaryCLI", "CanaryCore", "CanaryWire", "CanaryShm", "ZeroMQ",
-                .product(name: "Logging", package: "swift-log"),
+                "CanaryAgent", "CanaryConfig", "CanaryCoordinator", "CanaryCLI", "CanaryCore", "CanaryWire", "CanaryShm",
+                "ZeroMQ", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -193,7 +201,7 @@ let package = Package(
         .testTarget(
             name: "CanaryDashboardTests",
             dependencies: [
-                "CanaryCoordinator", "CanaryAgent", "CanaryCore", "CanaryWire", "CanaryShm", "ZeroMQ",
+                "CanaryCoordinator", "CanaryAgent", "CanaryConfig", "CanaryCore", "CanaryWire", "CanaryShm", "ZeroMQ",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
