@@ -10,6 +10,8 @@ public struct UnackedWindows<Payload: Sendable>: Sendable {
         public let payload: Payload
         /// When it was last sent (ms), to pace resends.
         public var lastSentMs: Int64
+        /// False while it waits for the agent's hello to go out first.
+        public var sent: Bool
     }
 
     public let capacity: Int
@@ -25,15 +27,16 @@ public struct UnackedWindows<Payload: Sendable>: Sendable {
     public var count: Int { entries.count }
     public var isEmpty: Bool { entries.isEmpty }
 
-    /// Adds a window just sent; returns the sequence of a dropped window, if any.
+    /// Adds a window just sent at `sentMs`, or not sent yet (nil); returns
+    /// the sequence of a dropped window, if any.
     @discardableResult
-    public mutating func append(sequence: UInt64, payload: Payload, sentMs: Int64) -> UInt64? {
+    public mutating func append(sequence: UInt64, payload: Payload, sentMs: Int64?) -> UInt64? {
         var dropped: UInt64?
         if entries.count >= capacity {
             dropped = entries.removeFirst().sequence
             droppedTotal += 1
         }
-        entries.append(Entry(sequence: sequence, payload: payload, lastSentMs: sentMs))
+        entries.append(Entry(sequence: sequence, payload: payload, lastSentMs: sentMs ?? 0, sent: sentMs != nil))
         return dropped
     }
 
@@ -51,6 +54,18 @@ public struct UnackedWindows<Payload: Sendable>: Sendable {
         var due: [Entry] = []
         for index in entries.indices where nowMs - entries[index].lastSentMs >= olderThanMs {
             entries[index].lastSentMs = nowMs
+            entries[index].sent = true
+            due.append(entries[index])
+        }
+        return due
+    }
+
+    /// The windows never sent yet (oldest first); marks them sent at `nowMs`.
+    public mutating func takeUnsent(nowMs: Int64) -> [Entry] {
+        var due: [Entry] = []
+        for index in entries.indices where !entries[index].sent {
+            entries[index].lastSentMs = nowMs
+            entries[index].sent = true
             due.append(entries[index])
         }
         return due

@@ -185,14 +185,14 @@ public final class Agent: Service, Sendable {
 
     private func send(_ window: Window, on loop: SocketLoop) async {
         let frames = WireMessage.window(Canary_V1_Window(window)).encode()
-        if let dropped = await state.track(window, frames: frames, nowMs: clock()) {
+        let tracked = await state.track(window, frames: frames, nowMs: clock())
+        if let dropped = tracked.dropped {
             logger.warning("unacked buffer full (\(config.unackedCapacity) windows): dropped window #\(dropped), the oldest")
         }
         // The coordinator hears who we are (model, version, histogram
         // settings) before any window: until the hello went out the window
         // waits in the unacked buffer and follows the hello.
-        guard await state.introduced else { return }
-        _ = await trySend(frames, on: loop)
+        if tracked.send { _ = await trySend(frames, on: loop) }
     }
 
     /// One non-blocking send on the loop thread: false when the coordinator
@@ -219,7 +219,9 @@ public final class Agent: Service, Sendable {
     private func introduce(on loop: SocketLoop) async {
         let sent = await say(hello(), on: loop)
         if sent { await say(.snapshotRequest(snapshotRequest()), on: loop) }
-        await state.setIntroduced(sent)
+        for frames in await state.setIntroduced(sent, nowMs: clock()) {
+            guard await trySend(frames, on: loop) else { break }
+        }
     }
 
     // MARK: - Coordinator → agent
@@ -296,13 +298,8 @@ public final class Agent: Service, Sendable {
             if await state.checkSilence(nowMs: now) {
                 logger.warning("coordinator silent for more than \(config.coordinatorTimeoutMs) ms: keeping the last split (fail-static); windows wait for it")
             }
-            if !introduced {
+            if await !state.introduced {
                 await introduce(on: loop)
-                guard await state.introduced else { continue }
-                // Windows closed before the hello went out follow it now.
-                for frames in await state.resendDue(nowMs: now, olderThanMs: 0) {
-                    guard await trySend(frames, on: loop) else { break }
-                }
                 continue
             }
             await say(.heartbeat(await state.heartbeat(nowMs: now)), on: loop)

@@ -12,7 +12,13 @@ actor AgentState {
     /// Whether Hello reached the socket since start or the last silence.
     private(set) var introduced = false
 
-    func setIntroduced(_ value: Bool) { introduced = value }
+    /// Whether the hello went out; when it just did, returns the windows
+    /// that waited for it (marked sent now), to be sent right after it.
+    func setIntroduced(_ value: Bool, nowMs: Int64) -> [[[UInt8]]] {
+        let first = value && !introduced
+        introduced = value
+        return first ? unacked.takeUnsent(nowMs: nowMs).map(\.payload) : []
+    }
 
     init(builder: WindowBuilder, unackedCapacity: Int, health: AgentHealth, timeoutMs: Int64, nowMs: Int64) {
         self.builder = builder
@@ -78,16 +84,18 @@ actor AgentState {
 
     /// Records a window about to be sent; returns the sequence of a window
     /// dropped because the buffer was full, if any.
-    func track(_ window: Window, frames: [[UInt8]], nowMs: Int64) -> UInt64? {
+    /// Keeps a closed window until it is acked; `send` says whether to send
+    /// it now: not before the hello went out (it then follows the hello).
+    func track(_ window: Window, frames: [[UInt8]], nowMs: Int64) -> (dropped: UInt64?, send: Bool) {
         health.windowsSent += 1
         // Windows are sent in order: each starts where the previous one ended.
         windowSpans[window.sequence] = (start: lastSpanEnd, end: closedPosition)
         lastSpanEnd = closedPosition
-        let dropped = unacked.append(sequence: window.sequence, payload: frames, sentMs: nowMs)
+        let dropped = unacked.append(sequence: window.sequence, payload: frames, sentMs: introduced ? nowMs : nil)
         if let dropped { windowSpans[dropped] = nil }
         health.windowsDropped = unacked.droppedTotal
         health.unacked = unacked.count
-        return dropped
+        return (dropped, introduced)
     }
 
     /// Something arrived from the coordinator; returns true when it had
