@@ -46,3 +46,29 @@ struct ExampleFilesTests {
         }
     }
 }
+
+/// A scenario's inline plan is part of the scenario file: its issues carry
+/// the scenario file's lines and columns, not the plan block's.
+@Suite("Scenario plans")
+struct ScenarioPlanTests {
+    @Test("an inline plan's issue points at its line in the scenario file")
+    func inlinePlanIssueLines() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("inline-plan-\(getpid()).yaml").path
+        try """
+            name: s
+            expect: {outcome: promoted}
+            plan: |
+              model: m
+              baseline: v1
+              canary: v2
+              steps: [10%, 150%]
+              guards:
+                - metric: error_rate
+                  tolerance: 20%
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect { _ = try Scenario.load(path: path) } throws: { error in
+            "\(error)".contains("\(path):7:16: steps[1] \"150%\" is over 100 %")
+        }
+    }
+}

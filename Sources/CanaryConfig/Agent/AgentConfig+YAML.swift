@@ -19,10 +19,7 @@ extension AgentConfig {
             "  router: \(YAMLScalar.quoted(coordinatorRouter))",
             "  publisher: \(YAMLScalar.quoted(coordinatorPublisher))",
             "route_page: \(YAMLScalar.quoted(routePageName))",
-            "histogram:",
-            "  lowest_us: \(histogram.lowestMicros)",
-            "  highest_us: \(histogram.highestMicros)",
-            "  significant_digits: \(histogram.significantDigits)",
+        ] + histogram.yamlLines + [
             // Float's description is the shortest text that reads back as the same Float.
             "score_bin_edges: [\(scoreBinEdges.map { "\($0)" }.joined(separator: ", "))]",
             "unacked_capacity: \(unackedCapacity)",

@@ -33,6 +33,13 @@ public struct ConfigNode {
         return node.mapping != nil ? "(a mapping)" : "(a list)"
     }
 
+    /// For a block scalar (`|` or `>`), the line its text starts on: what a
+    /// file embedded in it (a scenario's inline plan) counts its lines from.
+    public var blockTextFirstLine: Int? {
+        guard case .scalar(let scalar) = node, scalar.style == .literal || scalar.style == .folded else { return nil }
+        return line + 1
+    }
+
     /// Records an issue located at this value.
     public func fail(_ message: String) {
         document.add(ConfigIssue(file: document.file, line: line, column: column, message: message))

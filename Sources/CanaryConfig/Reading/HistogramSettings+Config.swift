@@ -19,4 +19,14 @@ extension HistogramSettings {
     }
 
     public static let configKeys: Set<String> = ["lowest_us", "highest_us", "significant_digits"]
+
+    /// The `histogram:` section as both config encoders write it.
+    var yamlLines: [String] {
+        [
+            "histogram:",
+            "  lowest_us: \(lowestMicros)",
+            "  highest_us: \(highestMicros)",
+            "  significant_digits: \(significantDigits)",
+        ]
+    }
 }

@@ -24,6 +24,7 @@ extension Scenario {
         name = root.required("name")?.nonEmptyString() ?? ""
         description = root["description"]?.string() ?? ""
         plan = root["plan"]?.string()
+        inlinePlanLine = root["plan"]?.blockTextFirstLine
         planFile = root["plan_file"]?.string()
         var replicas = Replicas()
         if let m = root.mapping("replicas", allowed: ["baseline", "canary"]) {

@@ -37,6 +37,9 @@ public struct Scenario: Sendable {
     public var maxSpeed: Double
     /// Give up (and report a timeout) after this long at real-time speed.
     public var timeout: ScenarioDuration
+    /// The scenario file's line where an inline (`plan: |`) plan's text
+    /// starts, so the plan's issues point into the scenario file.
+    var inlinePlanLine: Int?
 
     /// Reads and checks a scenario file; the plan is resolved and parsed so
     /// a broken scenario fails before any process starts.
@@ -51,11 +54,12 @@ public struct Scenario: Sendable {
             throw ScenarioError("scenario \(path) is invalid:\n\(error)")
         }
         var source: String
+        var planPath = path
         if let inline = scenario.plan {
             source = inline
         } else if let file = scenario.planFile {
             let dir = (path as NSString).deletingLastPathComponent
-            let planPath = file.hasPrefix("/") ? file : (dir as NSString).appendingPathComponent(file)
+            planPath = file.hasPrefix("/") ? file : (dir as NSString).appendingPathComponent(file)
             guard let text = try? String(contentsOfFile: planPath, encoding: .utf8) else {
                 throw ScenarioError("scenario \(path): cannot read plan_file \(planPath)")
             }
@@ -65,12 +69,27 @@ public struct Scenario: Sendable {
         }
         let plan: RolloutPlan
         do {
-            plan = try RolloutPlan.parse(yaml: source, file: path)
+            plan = try RolloutPlan.parse(yaml: source, file: planPath)
         } catch {
-            throw ScenarioError("scenario \(path): the plan is invalid: \(error)")
+            let issues = scenario.inlinePlanLine.map { inScenario(error.issues, text: text, firstLine: $0) } ?? error.issues
+            throw ScenarioError("scenario \(path): the plan is invalid: \(PlanError(issues: issues))")
         }
         scenario.plan = source
         return (scenario, source, plan)
+    }
+}
+
+/// An inline plan's issues moved to the scenario file's lines and columns
+/// (the block's text is indented in the file).
+func inScenario(_ issues: [PlanIssue], text: String, firstLine: Int) -> [PlanIssue] {
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    let indent = lines.indices.contains(firstLine - 1) ? lines[firstLine - 1].prefix { $0 == " " }.count : 0
+    return issues.map { issue in
+        guard issue.line > 0 else { return issue }
+        var moved = issue
+        moved.line += firstLine - 1
+        moved.column += indent
+        return moved
     }
 }
 

@@ -1,0 +1,34 @@
+import CanaryCore
+
+extension CoordinatorConfig {
+    /// The configuration as the YAML text `parse` reads back into an equal
+    /// value (the token, when set, is written inline: keep the file private).
+    public func yaml() -> String {
+        var lines = [
+            "router: \(YAMLScalar.quoted(routerEndpoint))",
+            "publisher: \(YAMLScalar.quoted(publishEndpoint))",
+            "http:",
+            "  host: \(YAMLScalar.quoted(httpHost))",
+            "  port: \(httpPort)",
+            "journal: \(YAMLScalar.quoted(journalPath))",
+            "stale_after: \(DurationText.text(milliseconds: staleAfterMs))",
+            "tick: \(DurationText.text(milliseconds: tickMs))",
+            "republish: \(DurationText.text(milliseconds: republishMs))",
+            "max_message_bytes: \(maxMessageBytes)",
+        ] + histogram.yamlLines + [
+            "log_level: \(YAMLScalar.quoted(logLevel))",
+        ]
+        if let apiToken { lines.append("api_token: \(YAMLScalar.quoted(apiToken))") }
+        if !webhooks.isEmpty {
+            lines.append("webhooks:")
+            for hook in webhooks {
+                lines += [
+                    "  - url: \(YAMLScalar.quoted(hook.url.absoluteString))",
+                    "    events: [\(hook.events.sorted().map(YAMLScalar.quoted).joined(separator: ", "))]",
+                    "    timeout: \(DurationText.text(milliseconds: hook.timeoutMs))",
+                ]
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
