@@ -99,7 +99,7 @@ print("                       p99      " + cell(alone.p99) + "      " + cell(scr
 print("                       mean     " + cell(alone.mean) + "      " + cell(scraped.mean) + "  " + ratio(scraped.mean, alone.mean))
 print("(scrape loop: 4 concurrent clients, \(scrapes) requests during the acked windows)")
 
-empty.1.cancel()
-history.1.cancel()
+await empty.0.shutdown()
+await history.0.shutdown()
 _ = try? await empty.1.value
 _ = try? await history.1.value

@@ -23,6 +23,8 @@ struct ReadyFileTests {
                                               httpURL: endpoints.httpURL, httpPort: endpoints.httpPort,
                                               epoch: coordinator.engine.epoch))
         #expect(!ready.router.hasSuffix(":*"))
+        await coordinator.shutdown()
+        try await task.value
     }
 
     @Test("canary coordinator --ready-file: the file names a live coordinator; SIGTERM stops it cleanly")

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import Synchronization
 import ZeroMQ
 
 /// The coordinator daemon: its journal and engine, and the services that
@@ -32,6 +33,8 @@ public final class Coordinator: Sendable {
     let logger: Logger
     let clock: @Sendable () -> Int64
     private let bound = OnceValue<Endpoints>()
+    /// The group ``run()`` runs, for ``shutdown()``; true once asked to stop.
+    private let running = Mutex<(group: ServiceGroup?, stopping: Bool)>((nil, false))
 
     public init(config: CoordinatorConfig, logger: Logger, readyFile: String? = nil,
                 clock: @escaping @Sendable () -> Int64 = Coordinator.wallClockMs) throws {
@@ -77,6 +80,12 @@ public final class Coordinator: Sendable {
     public func run() async throws {
         defer { bound.set(nil) }
         let group = ServiceGroup(configuration: .init(services: try await services(), logger: logger))
+        if running.withLock({ running in
+            running.group = group
+            return running.stopping
+        }) {
+            await group.triggerGracefulShutdown()
+        }
         do {
             try await group.run()
         } catch {
@@ -84,6 +93,18 @@ public final class Coordinator: Sendable {
             throw error
         }
         logger.notice("coordinator stopped")
+    }
+
+    /// Stops ``run()`` as SIGTERM stops `canary coordinator`: HTTP first,
+    /// then webhooks, the last flush, the sockets. (Cancelling the task
+    /// stops it too, with the same flush before the sockets close, but the
+    /// HTTP server then logs the cancellation of its connections.)
+    public func shutdown() async {
+        let group = running.withLock { running in
+            running.stopping = true
+            return running.group
+        }
+        await group?.triggerGracefulShutdown()
     }
 
     private func application(pump: WirePump, wire: (router: String, publisher: String)) -> some Service {
