@@ -14,19 +14,13 @@ enum Seeder {
         model: \(model)
         baseline: v1
         canary: v2
-        steps: [10%, 50%, 100%]
-        bake:
-          min_duration: 1h
-          min_samples_per_arm: 50
-        analysis_window: 5s
-        alpha: 0.01
-        on_breach: rollback
+        steps: [5%, 20%, 60%, 100%]
+        bake: {min_duration: 1h, min_samples_per_arm: 200}
+        analysis_window: 30s
+        on_breach: pause
         guards:
-          - metric: error_rate
-            max: 20%
-            tolerance: 50%
-            margin: 1%
-            min_samples: 50
+          - {metric: latency_p99, max: 500ms, tolerance: 25%}
+          - {metric: error_rate, max: 5%, tolerance: 30%}
         """
     }
 

@@ -18,6 +18,8 @@ public final class RolloutReadModel: Sendable {
         var rows: [String: Row] = [:]
         /// Ids newest first (by creation time, then id).
         var order: [String] = []
+        /// Bumped by every update, so a list built meanwhile is not cached.
+        var version = 0
         /// The list response, rebuilt on the first read after a change.
         var listJSON: String?
     }
@@ -37,6 +39,7 @@ public final class RolloutReadModel: Sendable {
                 } ?? state.order.endIndex
                 state.order.insert(view.id, at: index)
             }
+            state.version += 1
             state.listJSON = nil
         }
     }
@@ -53,12 +56,16 @@ public final class RolloutReadModel: Sendable {
     /// The JSON array of every rollout, newest first: the stored encodings
     /// spliced together, so a list is never re-encoded while nothing changed.
     public func listJSON() -> String {
-        state.withLock { state in
-            if let cached = state.listJSON { return cached }
-            let json = "[" + state.order.compactMap { state.rows[$0]?.json }.joined(separator: ",") + "]"
-            state.listJSON = json
-            return json
+        // Joined outside the lock: the engine's updates never wait for a list being built.
+        let (cached, parts, version) = state.withLock { state in
+            (state.listJSON, state.listJSON == nil ? state.order.compactMap { state.rows[$0]?.json } : [], state.version)
         }
+        if let cached { return cached }
+        let json = "[" + parts.joined(separator: ",") + "]"
+        state.withLock { state in
+            if state.version == version { state.listJSON = json }
+        }
+        return json
     }
 
     /// Rollouts in progress, and finished ones updated at or after `sinceMs`.
