@@ -156,6 +156,11 @@ let package = Package(
             path: "Benchmarks/JudgeBench", swiftSettings: strict
         ),
         .executableTarget(
+            name: "readpath-bench", dependencies: ["CanaryCoordinator", "CanaryConfig", "CanaryCore", "CanaryWire", "ZeroMQ",
+                                                   .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/ReadPathBench", swiftSettings: strict
+        ),
+        .executableTarget(
             name: "fanin-bench", dependencies: ["ZeroMQ", "CanaryCoordinator", "CanaryWire", "CanaryCore"],
             path: "Benchmarks/FanInBench", swiftSettings: strict
         ),
@@ -193,6 +198,8 @@ let package = Package(
             dependencies: [
                 "CanaryAgent", "CanaryConfig", "CanaryCoordinator", "CanaryCLI", "CanaryCore", "CanaryWire", "CanaryShm",
                 "ZeroMQ", .product(name: "Logging", package: "swift-log"),
+                // ReadModelTests rewinds a journal to its pre-v3 schema.
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),

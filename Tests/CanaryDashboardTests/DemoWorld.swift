@@ -162,7 +162,9 @@ final class DemoWorld: Sendable {
 
     func stop() async {
         let all = tasks.withLock { $0 }
-        for task in all.reversed() { task.cancel() }
+        // The agents first; then the coordinator (the first task) as SIGTERM would.
+        for task in all.dropFirst().reversed() { task.cancel() }
+        await coordinator.shutdown()
         for task in all { await task.value }
         for name in segments { _ = try? unlinkSharedSegment(name) }
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: journalPath + suffix) }

@@ -9,6 +9,7 @@ import Testing
 struct CLICoordinator {
     let url: String
     let directory: URL
+    private let coordinator: Coordinator
     private let task: Task<Void, any Error>
 
     static func start(token: String? = nil) async throws -> CLICoordinator {
@@ -28,11 +29,11 @@ struct CLICoordinator {
             task.cancel()
             throw CLITestError("the coordinator did not start")
         }
-        return CLICoordinator(url: endpoints.httpURL, directory: directory, task: task)
+        return CLICoordinator(url: endpoints.httpURL, directory: directory, coordinator: coordinator, task: task)
     }
 
     func stop() async {
-        task.cancel()
+        await coordinator.shutdown()
         _ = try? await task.value
         try? FileManager.default.removeItem(at: directory)
     }

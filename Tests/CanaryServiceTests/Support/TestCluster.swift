@@ -67,7 +67,7 @@ final class RunningCoordinator: Sendable {
     var url: String { endpoints.httpURL }
 
     func stop() async {
-        task.cancel()
+        await coordinator.shutdown()
         _ = try? await task.value
     }
 }
