@@ -30,6 +30,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Override the PUB endpoint agents subscribe to.")
     var publisher: String?
 
+    @Option(name: .long, help: "Once every endpoint is bound, write them (router, publisher, HTTP port and URL, epoch) as JSON to this file, atomically.")
+    var readyFile: String?
+
     func validate() throws {
         if let httpPort, !(0...65_535).contains(httpPort) {
             throw ValidationError("--http-port must be between 0 and 65535, got \(httpPort)")
@@ -50,7 +53,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         if let router { settings.routerEndpoint = router }
         if let publisher { settings.publishEndpoint = publisher }
         let logger = LogSetup.logger(label: "canary.coordinator", level: settings.logLevel)
-        let coordinator = try Coordinator(config: settings, logger: logger)
+        let coordinator = try Coordinator(config: settings, logger: logger, readyFilePath: readyFile)
         let group = ServiceGroup(
             configuration: .init(services: [.init(service: coordinator)],
                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

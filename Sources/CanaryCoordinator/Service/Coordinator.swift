@@ -25,12 +25,16 @@ public final class Coordinator: Service, Sendable {
 
     public let config: CoordinatorConfig
     public let engine: CoordinatorEngine
+    /// Written once everything is bound (`--ready-file`); nil: none.
+    public let readyFilePath: String?
     let logger: Logger
     let clock: @Sendable () -> Int64
     private let bound = OnceValue<Endpoints>()
 
-    public init(config: CoordinatorConfig, logger: Logger, clock: @escaping @Sendable () -> Int64 = Coordinator.wallClockMs) throws {
+    public init(config: CoordinatorConfig, logger: Logger, readyFilePath: String? = nil,
+                clock: @escaping @Sendable () -> Int64 = Coordinator.wallClockMs) throws {
         self.config = config
+        self.readyFilePath = readyFilePath
         self.logger = logger
         self.clock = clock
         let journal = try Journal(path: config.journalPath)
@@ -60,13 +64,20 @@ public final class Coordinator: Service, Sendable {
         let config = self.config
         let logger = self.logger
         let bound = self.bound
+        let readyFilePath = self.readyFilePath
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: "canary-coordinator"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.httpPort
                 logger.notice("HTTP API and dashboard on http://\(config.httpHost):\(port)")
-                bound.set(Endpoints(router: wire.router, publisher: wire.publisher, httpPort: port))
+                let endpoints = Endpoints(router: wire.router, publisher: wire.publisher, httpPort: port)
+                bound.set(endpoints)
+                if let readyFilePath {
+                    let ready = ReadyFile(router: endpoints.router, publisher: endpoints.publisher, httpPort: port,
+                                          httpURL: endpoints.httpURL, epoch: engine.epoch)
+                    do { try ready.write(to: readyFilePath) } catch { logger.error("\(error)") }
+                }
             },
             logger: logger)
         logger.notice("coordinator epoch \(engine.epoch): ROUTER \(wire.router), PUB \(wire.publisher), journal \(config.journalPath)")
