@@ -104,11 +104,22 @@ let package = Package(
             dependencies: ["CanaryCore", "CanaryShm", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
+        // The demo: a client of the real processes through typed channels
+        // (agent configs, the coordinator's ready file, the HTTP API).
+        .target(
+            name: "CanaryDemo",
+            dependencies: [
+                "CanaryCore", "CanaryShm", "CanarySimulator",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "CanaryCLI",
             dependencies: [
                 "CanaryCore", "CanaryWire", "ZeroMQ", "CanaryShm", "CanaryAgent", "CanaryCoordinator",
-                "CanarySimulator",
+                "CanarySimulator", "CanaryDemo",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -157,7 +168,7 @@ let package = Package(
         .testTarget(name: "CanaryWireTests", dependencies: ["CanaryWire", "CanaryCore"], swiftSettings: strict),
         .testTarget(
             name: "CanaryDemoTests",
-            dependencies: ["CanarySimulator", "CanaryCLI", "CanaryCoordinator", "CanaryShm", "CanaryCore"],
+            dependencies: ["CanaryDemo", "CanarySimulator", "CanaryShm", "CanaryCore"],
             swiftSettings: strict
         ),
         .testTarget(

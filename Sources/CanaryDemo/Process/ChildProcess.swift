@@ -1,30 +1,39 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A process the demo started: spawned with posix_spawn so its signal
-/// dispositions start clean (the demo itself ignores SIGINT to handle it) and
-/// its output goes to a log file; it stays in the demo's process group, so a
-/// Ctrl-C at the terminal or a test killing the group reaches it too.
-final class ChildProcess {
-    let name: String
-    let pid: pid_t
-    let logPath: String
-    private(set) var exitStatus: Int32?
+/// A process the demo (or a demo test) started: spawned with posix_spawn so
+/// its signal dispositions start clean (a ServiceGroup ignores SIGINT and
+/// SIGTERM in its own process to handle them) and its output goes to a log
+/// file. By default it stays in the starter's process group, so a Ctrl-C at
+/// the terminal or a test killing the group reaches it too; with
+/// `ownProcessGroup` it leads a group of its own, which `signalGroup` and
+/// `groupAlive` address (how a test removes a demo and all it started).
+public final class ChildProcess: Sendable {
+    public let name: String
+    public let pid: pid_t
+    public let logPath: String
+    public let ownsProcessGroup: Bool
+    private let exitStatus = Mutex<Int32?>(nil)
 
-    private init(name: String, pid: pid_t, logPath: String) {
+    private init(name: String, pid: pid_t, logPath: String, ownsProcessGroup: Bool) {
         self.name = name
         self.pid = pid
         self.logPath = logPath
+        self.ownsProcessGroup = ownsProcessGroup
     }
 
-    static func spawn(name: String, executable: String, arguments: [String], logPath: String) throws -> ChildProcess {
+    /// Starts `executable ARGUMENTS` with stdin from /dev/null and stdout and
+    /// stderr appended to `logPath` (truncated first with `truncateLog`).
+    public static func spawn(name: String, executable: String, arguments: [String], logPath: String,
+                             ownProcessGroup: Bool = false, truncateLog: Bool = false) throws -> ChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | (truncateLog ? O_TRUNC : O_APPEND), 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
 
         var attributes = posix_spawnattr_t()
@@ -37,7 +46,12 @@ final class ChildProcess {
         var mask = sigset_t()
         sigemptyset(&mask)
         posix_spawnattr_setsigmask(&attributes, &mask)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        var flags = Int32(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
+        if ownProcessGroup {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= Int32(POSIX_SPAWN_SETPGROUP)
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
 
         let argv = ([executable] + arguments).map { strdup($0) }
         // The environment from ProcessInfo: the C `environ` global is not
@@ -54,50 +68,72 @@ final class ChildProcess {
         guard rc == 0 else {
             throw DemoError("could not start \(name) (\(executable)): \(String(cString: strerror(rc)))")
         }
-        return ChildProcess(name: name, pid: pid, logPath: logPath)
+        return ChildProcess(name: name, pid: pid, logPath: logPath, ownsProcessGroup: ownProcessGroup)
     }
 
     /// Reaps the process if it exited; true while it runs.
-    var isRunning: Bool {
-        guard exitStatus == nil else { return false }
-        var status: Int32 = 0
-        let rc = waitpid(pid, &status, WNOHANG)
-        if rc == pid || (rc == -1 && errno == ECHILD) {
-            exitStatus = status
-            return false
+    public var isRunning: Bool {
+        exitStatus.withLock { exit in
+            guard exit == nil else { return false }
+            var status: Int32 = 0
+            let rc = waitpid(pid, &status, WNOHANG)
+            if rc == pid || (rc == -1 && errno == ECHILD) {
+                exit = status
+                return false
+            }
+            return true
         }
-        return true
     }
 
-    func send(_ signal: Int32) {
+    public func send(_ signal: Int32) {
         if isRunning { kill(pid, signal) }
     }
 
+    /// Signals every process of the group this child leads (and so
+    /// whatever it started that stayed in it); nothing if it leads none.
+    public func signalGroup(_ signal: Int32) {
+        guard ownsProcessGroup else { return }
+        kill(-pid, signal)
+        _ = isRunning
+    }
+
+    /// True while any process of the group this child leads still runs.
+    public var groupAlive: Bool { ownsProcessGroup && kill(-pid, 0) == 0 }
+
     /// Waits up to `timeout` for the process to exit; true if it did.
     @discardableResult
-    func wait(timeout: Duration) -> Bool {
+    public func wait(timeout: Duration) async -> Bool {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while isRunning {
             if ContinuousClock.now >= deadline { return false }
-            usleep(10_000)
+            await Self.pause(.milliseconds(10))
         }
         return true
     }
 
     /// SIGTERM, then SIGKILL if it has not exited within `grace`.
-    func stop(grace: Duration = .seconds(3)) {
+    public func stop(grace: Duration = .seconds(3)) async {
         send(SIGTERM)
-        if !wait(timeout: grace) {
+        if await !wait(timeout: grace) {
             send(SIGKILL)
-            wait(timeout: .seconds(2))
+            await wait(timeout: .seconds(2))
         }
     }
-}
 
-/// Why the demo could not run, in a sentence.
-struct DemoError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) {
-        self.description = description
+    /// The last lines of the log, for an error message.
+    public func logTail(lines: Int = 8) -> String {
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
+
+    /// A sleep that still paces the loop when the task is cancelled (then
+    /// Task.sleep returns at once): stopping a child must finish either way.
+    static func pause(_ duration: Duration) async {
+        do {
+            try await Task.sleep(for: duration)
+        } catch {
+            let (seconds, attoseconds) = duration.components
+            usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
+        }
     }
 }
