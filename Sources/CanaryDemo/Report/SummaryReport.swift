@@ -31,7 +31,11 @@ enum SummaryReport {
         }
         let written = summary.samplesWrittenTotal, counted = summary.samplesCountedTotal
         let lost = written > counted ? written - counted : 0
-        lines.append("  samples:          \(written) written by the replicas, \(counted) counted by the coordinator, \(lost) lost (ring loss \(summary.ringLost))")
+        if summary.countsUnavailable {
+            lines.append("  samples:          \(written) written by the replicas; counted: unknown, the coordinator stopped before the demo could ask (its journal is kept)")
+        } else {
+            lines.append("  samples:          \(written) written by the replicas, \(counted) counted by the coordinator, \(lost) lost (ring loss \(summary.ringLost))")
+        }
         let duplicates = summary.agents.reduce(0) { $0 + $1.windowsDuplicate }
         let windows = summary.agents.reduce(0) { $0 + $1.windowsCounted }
         if !summary.agents.isEmpty { lines.append("  windows:          \(windows) counted, \(duplicates) resent duplicates ignored") }

@@ -33,6 +33,7 @@ extension DemoRun {
             // and the coordinator acks only what its journal committed.
             if let counted = await api.countedSamples(model: plan.model) { summary.samplesCounted = counted }
         }
+        summary.countsUnavailable = summary.samplesCounted.isEmpty && summary.samplesWrittenTotal > 0
         await processes.stopCoordinator()
         await processes.stopRest()
         summary.pids = processes.pids
