@@ -144,6 +144,11 @@ let package = Package(
             path: "Benchmarks/JudgeBench", swiftSettings: strict
         ),
         .executableTarget(
+            name: "readpath-bench", dependencies: ["CanaryCoordinator", "CanaryCore", "CanaryWire", "ZeroMQ",
+                                                   .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/ReadPathBench", swiftSettings: strict
+        ),
+        .executableTarget(
             name: "fanin-bench", dependencies: ["ZeroMQ", "CanaryCoordinator", "CanaryWire", "CanaryCore"],
             path: "Benchmarks/FanInBench", swiftSettings: strict
         ),
@@ -176,6 +181,8 @@ let package = Package(
             dependencies: [
                 "CanaryAgent", "CanaryCoordinator", "CanaryCLI", "CanaryCore", "CanaryWire", "CanaryShm", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
+                // ReadModelTests rewinds a journal to its pre-v3 schema.
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),

@@ -13,6 +13,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
             the SQLite journal and the fleet-wide histogram setting; see \
             agent-config/coordinator.example.yaml. Command-line options override it. \
             SIGTERM or SIGINT stop it gracefully: staged windows are counted and journaled first.
+
+            With --ready-file PATH, once the ROUTER, PUB and HTTP listeners are all bound it             writes PATH (atomically: a temporary file renamed into place) as JSON:             {"router": "tcp://…", "publisher": "tcp://…", "httpURL": "http://127.0.0.1:PORT",             "httpPort": PORT, "epoch": N} — what a supervisor connects to, without reading the log.
             """)
 
     @Option(name: .long, help: "The coordinator configuration file (YAML).")
@@ -30,7 +32,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Override the PUB endpoint agents subscribe to.")
     var publisher: String?
 
-    @Option(name: .long, help: "Once every endpoint is bound, write them (router, publisher, HTTP port and URL, epoch) as JSON to this file, atomically.")
+    @Option(name: .long, help: ArgumentHelp("Write the bound endpoints and epoch to this file (JSON) once listening.",
+                                            valueName: "path"))
     var readyFile: String?
 
     func validate() throws {
@@ -53,10 +56,11 @@ struct CoordinatorCommand: AsyncParsableCommand {
         if let router { settings.routerEndpoint = router }
         if let publisher { settings.publishEndpoint = publisher }
         let logger = LogSetup.logger(label: "canary.coordinator", level: settings.logLevel)
-        let coordinator = try Coordinator(config: settings, logger: logger, readyFilePath: readyFile)
+        let coordinator = try Coordinator(config: settings, logger: logger, readyFile: readyFile)
         let group = ServiceGroup(
-            configuration: .init(services: [.init(service: coordinator)],
+            configuration: .init(services: try await coordinator.services(),
                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        logger.notice("coordinator stopped")
     }
 }

@@ -17,7 +17,7 @@ struct DashboardRoutes: Sendable {
             let model = context.parameters.get("model") ?? ""
             let since = request.uri.queryParameters.get("since").flatMap { Int64($0) } ?? (clock() / 1000 - 300)
             do {
-                let rows = try engine.journal.aggregates(model: model, sinceSecond: since)
+                let rows = try await engine.journal.readAggregates(model: model, sinceSecond: since)
                 return JSONResponse.ok(rows.map(SecondMetrics.init))
             } catch {
                 return JSONResponse.error(CoordinatorError(.internalError, "could not read the history of \(model): \(error)"))

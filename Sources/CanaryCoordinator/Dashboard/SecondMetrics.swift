@@ -37,11 +37,3 @@ public struct SecondMetrics: Codable, Sendable, Equatable {
         ringLost = row.ringLost
     }
 }
-
-extension CoordinatorEngine {
-    /// Streams the per-second buckets `flush` just journaled, so the page's
-    /// charts move without polling.
-    func publishSeconds(_ rows: [AggregateRecord]) {
-        for row in rows { events.publish(type: "metrics", SecondMetrics(row)) }
-    }
-}

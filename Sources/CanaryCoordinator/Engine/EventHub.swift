@@ -38,8 +38,6 @@ public final class EventHub: Sendable {
         }
     }
 
-    public var subscriberCount: Int { subscribers.withLock { $0.count } }
-
     public func close() {
         for continuation in subscribers.withLock({ Array($0.values) }) { continuation.finish() }
     }

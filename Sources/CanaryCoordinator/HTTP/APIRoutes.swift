@@ -18,7 +18,8 @@ struct APIRoutes: Sendable {
         }
         let api = router.group("api/v1")
         api.get("rollouts") { _, _ in
-            JSONResponse.ok(await engine.rolloutViews())
+            // Spliced from the read model's stored encodings.
+            JSONResponse.raw(engine.readModel.listJSON())
         }
         api.post("rollouts") { request, context in
             await guarded(request) {
@@ -39,7 +40,7 @@ struct APIRoutes: Sendable {
         }
         api.get("rollouts/:id/events") { _, context in
             let id = context.parameters.get("id") ?? ""
-            let records = (try? engine.journal.events(rolloutID: id, limit: 1_000)) ?? []
+            let records = (try? await engine.journal.readEvents(rolloutID: id, limit: 1_000)) ?? []
             return JSONResponse.raw(EventView.jsonArray(records))
         }
         for (name, command) in [("pause", OperatorCommand.pause), ("resume", .resume), ("promote", .promote), ("abort", .abort)] {
@@ -100,11 +101,10 @@ struct APIRoutes: Sendable {
             let journalMode: String
         }
         let agents = await engine.agentStatuses()
-        let rollouts = await engine.rolloutViews()
         return JSONResponse.ok(Health(
             status: "ok", epoch: engine.epoch, agents: agents.count, staleAgents: agents.filter(\.stale).count,
-            activeRollouts: rollouts.filter { !$0.phase.isTerminal }.count,
-            journalMode: (try? engine.journal.journalMode()) ?? "unknown"))
+            activeRollouts: engine.readModel.activeCount,
+            journalMode: (try? await engine.journal.readJournalMode()) ?? "unknown"))
     }
 
     /// Server-sent events: `event: decision|rollout|agent`, `data: <json>`,

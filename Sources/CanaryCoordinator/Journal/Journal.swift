@@ -9,7 +9,8 @@ import GRDB
 /// through ``commit(_:)`` in one transaction per coordinator step.
 public final class Journal: Sendable {
     public let path: String
-    private let pool: DatabasePool
+    /// Internal for the async reads (JournalReads.swift) and the migrations.
+    let pool: DatabasePool
 
     /// Opens (creating if needed) the journal at `path` and migrates it.
     public init(path: String) throws(JournalError) {
@@ -104,6 +105,7 @@ public final class Journal: Sendable {
             }
             try db.create(index: "window_log_rollout", on: "window_log", columns: ["rolloutID", "id"])
         }
+        migrator.registerMigration("v3: rollout view") { db in try Self.addViewColumn(db) }
         return migrator
     }
 
@@ -159,21 +161,11 @@ public final class Journal: Sendable {
 
     /// Events of one rollout (or of all when `rolloutID` is nil), newest last.
     public func events(rolloutID: String?, afterID: Int64 = 0, limit: Int = 500) throws(JournalError) -> [EventRecord] {
-        try read("read events") { db in
-            var request = EventRecord.filter(Column("id") > afterID)
-            if let rolloutID { request = request.filter(Column("rolloutID") == rolloutID) }
-            let newest = try request.order(Column("id").desc).limit(limit).fetchAll(db)
-            return newest.reversed()
-        }
+        try read("read events") { db in try Self.events(db, rolloutID: rolloutID, afterID: afterID, limit: limit) }
     }
 
     public func aggregates(model: String, sinceSecond: Int64) throws(JournalError) -> [AggregateRecord] {
-        try read("read aggregates") { db in
-            try AggregateRecord
-                .filter(Column("model") == model && Column("second") >= sinceSecond)
-                .order(Column("second"))
-                .fetchAll(db)
-        }
+        try read("read aggregates") { db in try Self.aggregates(db, model: model, sinceSecond: sinceSecond) }
     }
 
     /// Windows fed to a rollout since its last snapshot, oldest first.
@@ -185,6 +177,15 @@ public final class Journal: Sendable {
 
     public func dedupeMarks() throws(JournalError) -> [DedupeRecord] {
         try read("read dedupe marks") { db in try DedupeRecord.fetchAll(db) }
+    }
+
+    /// The stored view (JSON) of every rollout, newest first: the read
+    /// model a restarted coordinator lists from, without decoding a machine.
+    public func rolloutSummaries() throws(JournalError) -> [(id: String, viewJSON: String)] {
+        try read("read rollout views") { db in
+            try Row.fetchAll(db, sql: "SELECT id, viewJSON FROM rollout WHERE viewJSON IS NOT NULL ORDER BY createdMs DESC")
+                .map { (id: $0["id"], viewJSON: $0["viewJSON"]) }
+        }
     }
 
     public func routes() throws(JournalError) -> [RouteRecord] {
@@ -211,7 +212,7 @@ public final class Journal: Sendable {
 
     /// The journal mode SQLite reports ("wal" when healthy).
     public func journalMode() throws(JournalError) -> String {
-        try read("read journal mode") { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+        try read("read journal mode", Self.journalMode)
     }
 
     private func read<T>(_ operation: String, _ body: (Database) throws -> T) throws(JournalError) -> T {

@@ -20,9 +20,14 @@ public struct RolloutRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
     public var active: Bool
     public var createdMs: Int64
     public var updatedMs: Int64
+    /// JSON of the rollout as the API shows it (`RolloutView`), written with
+    /// each snapshot: the read model lists rollouts from it without decoding
+    /// `stateJSON`. Nil only in rows a journal before v3 had not yet backfilled.
+    public var viewJSON: String?
 
     public init(id: String, model: String, baseline: String, canary: String, planSource: String,
-                stateJSON: String, phase: String, active: Bool, createdMs: Int64, updatedMs: Int64) {
+                stateJSON: String, phase: String, active: Bool, createdMs: Int64, updatedMs: Int64,
+                viewJSON: String? = nil) {
         self.id = id
         self.model = model
         self.baseline = baseline
@@ -33,6 +38,7 @@ public struct RolloutRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
         self.active = active
         self.createdMs = createdMs
         self.updatedMs = updatedMs
+        self.viewJSON = viewJSON
     }
 }
 

@@ -78,10 +78,13 @@ public final class CoordinatorMetrics: Sendable {
 
     /// Sets the state series from the engine and renders the text format.
     public func render(engine: CoordinatorEngine, nowMs: Int64) async -> String {
-        let rollouts = await engine.rolloutViews()
+        // Rollouts from the read model (finished ones only for an hour, so
+        // the series do not grow with history); agents and counters are the
+        // engine's own small state.
+        let rollouts = engine.readModel.current(sinceMs: nowMs - 3_600_000)
         let agents = await engine.agentStatuses()
         let counters = await engine.counters
-        for view in rollouts where !view.phase.isTerminal || nowMs - view.updatedMs < 3_600_000 {
+        for view in rollouts {
             let labels = [("rollout", view.id), ("model", view.model)]
             for phase in RolloutPhase.allCases {
                 registry.gauge("canary_rollout_phase", labels: labels + [("phase", phase.rawValue)],

@@ -5,11 +5,13 @@ import Logging
 import ServiceLifecycle
 import ZeroMQ
 
-/// The coordinator daemon: journal, engine, ZeroMQ sockets and the HTTP
-/// server, run as one `Service` (SIGTERM in a `ServiceGroup` stops it
-/// gracefully; so does cancelling the task that runs it).
-public final class Coordinator: Service, Sendable {
-    /// Where it listens, known once `run()` has bound everything.
+/// The coordinator daemon: its journal and engine, and the services that
+/// run them — the wire (ZeroMQ ROUTER/PUB), the ticker, the webhook
+/// notifier and the HTTP server — for the one `ServiceGroup` that runs them
+/// (``services()``; `canary coordinator` adds its signal handling, and
+/// ``run()`` is the same group for in-process use).
+public final class Coordinator: Sendable {
+    /// Where it listens, known once everything is bound.
     public struct Endpoints: Sendable, Equatable {
         public let router: String
         public let publisher: String
@@ -25,26 +27,31 @@ public final class Coordinator: Service, Sendable {
 
     public let config: CoordinatorConfig
     public let engine: CoordinatorEngine
-    /// Written once everything is bound (`--ready-file`); nil: none.
-    public let readyFilePath: String?
+    /// Where to write a ``CoordinatorReadyFile`` once bound (nil: nowhere).
+    public let readyFile: String?
     let logger: Logger
     let clock: @Sendable () -> Int64
     private let bound = OnceValue<Endpoints>()
 
-    public init(config: CoordinatorConfig, logger: Logger, readyFilePath: String? = nil,
+    public init(config: CoordinatorConfig, logger: Logger, readyFile: String? = nil,
                 clock: @escaping @Sendable () -> Int64 = Coordinator.wallClockMs) throws {
         self.config = config
-        self.readyFilePath = readyFilePath
         self.logger = logger
+        self.readyFile = readyFile
         self.clock = clock
         let journal = try Journal(path: config.journalPath)
         engine = try CoordinatorEngine(config: config, journal: journal, logger: logger, nowMs: clock())
     }
 
-    /// Waits until the sockets and the HTTP server are bound; nil if `run()` failed first.
+    /// Waits until the sockets and the HTTP server are bound; nil if they never will be.
     public func endpoints() async -> Endpoints? { await bound.wait() }
 
-    public func run() async throws {
+    /// The coordinator's services, in start order; a group shuts them down
+    /// in reverse: HTTP first (open requests finish), webhooks, the ticker
+    /// (its last flush counts and acks what arrived), the wire last. Binds
+    /// the ZeroMQ sockets now (and throws when it cannot); HTTP binds when
+    /// the group runs.
+    public func services() async throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         let loop: SocketLoop
         let wire: (router: String, publisher: String)
         do {
@@ -54,90 +61,55 @@ public final class Coordinator: Service, Sendable {
             bound.set(nil)
             throw error
         }
+        logger.notice("coordinator epoch \(engine.epoch): ROUTER \(wire.router), PUB \(wire.publisher), journal \(config.journalPath)")
         let pump = WirePump(loop: loop, engine: engine, logger: logger)
+        let drained = OnceValue<Bool>()
+        return [
+            .init(service: WireService(pump: pump, clock: clock, drained: drained)),
+            .init(service: Ticker(engine: engine, pump: pump, tickMs: config.tickMs, clock: clock, drained: drained)),
+            .init(service: NotifierService(notifier: engine.notifier)),
+            .init(service: HTTPService(application: application(pump: pump, wire: wire), events: engine.events)),
+        ]
+    }
+
+    /// Runs ``services()`` in a group of their own until one fails or the
+    /// task is cancelled (tests, benchmarks: in-process coordinators).
+    public func run() async throws {
+        defer { bound.set(nil) }
+        let group = ServiceGroup(configuration: .init(services: try await services(), logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.error("coordinator stopped: \(error)")
+            throw error
+        }
+        logger.notice("coordinator stopped")
+    }
+
+    private func application(pump: WirePump, wire: (router: String, publisher: String)) -> some Service {
         let router = Router()
         APIRoutes(engine: engine, pump: pump, token: config.apiToken, clock: clock).register(on: router)
         DashboardRoutes(engine: engine, clock: clock).register(on: router)
         MetricsRoute(engine: engine, clock: clock).register(on: router)
-        let engine = self.engine
-        let clock = self.clock
-        let config = self.config
-        let logger = self.logger
-        let bound = self.bound
-        let readyFilePath = self.readyFilePath
-        let app = Application(
+        let config = config, logger = logger, bound = bound, readyFile = readyFile, epoch = engine.epoch
+        return Application(
             router: router,
             configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: "canary-coordinator"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.httpPort
                 logger.notice("HTTP API and dashboard on http://\(config.httpHost):\(port)")
                 let endpoints = Endpoints(router: wire.router, publisher: wire.publisher, httpPort: port)
-                bound.set(endpoints)
-                if let readyFilePath {
-                    let ready = ReadyFile(router: endpoints.router, publisher: endpoints.publisher, httpPort: port,
-                                          httpURL: endpoints.httpURL, epoch: engine.epoch)
-                    do { try ready.write(to: readyFilePath) } catch { logger.error("\(error)") }
+                if let readyFile {
+                    do {
+                        try CoordinatorReadyFile(router: endpoints.router, publisher: endpoints.publisher,
+                                                 httpURL: endpoints.httpURL, httpPort: port, epoch: epoch).write(to: readyFile)
+                    } catch {
+                        logger.error("could not write the ready file \(readyFile): \(error)")
+                    }
                 }
+                bound.set(endpoints)
             },
             logger: logger)
-        logger.notice("coordinator epoch \(engine.epoch): ROUTER \(wire.router), PUB \(wire.publisher), journal \(config.journalPath)")
-        defer { bound.set(nil) }
-        let failure: (any Error)? = await cancelWhenGracefulShutdown {
-            await withTaskGroup(of: (any Error)?.self) { group in
-                group.addTask {
-                    await pump.pump(clock: clock)
-                    return nil
-                }
-                group.addTask {
-                    // Windows are counted in small batches (one journal
-                    // transaction each); time-driven work runs every tick.
-                    var lastTick: Int64 = 0
-                    while !Task.isCancelled {
-                        do { try await Task.sleep(for: .milliseconds(20)) } catch { return nil }
-                        let now = clock()
-                        pump.send(await engine.flush(nowMs: now))
-                        if now - lastTick >= config.tickMs {
-                            lastTick = now
-                            pump.send(await engine.tick(nowMs: now))
-                        }
-                    }
-                    return nil
-                }
-                group.addTask {
-                    // Webhook deliveries: off the decision path, until cancelled.
-                    await engine.notifier.run()
-                    return nil
-                }
-                group.addTask {
-                    // The HTTP server stops through graceful shutdown, not
-                    // cancellation, so open requests finish and nothing logs
-                    // a spurious error: it runs outside this task tree.
-                    let server = ServiceGroup(configuration: .init(services: [app], logger: logger))
-                    let running = Task { try await server.run() }
-                    await withTaskCancellationHandler {
-                        _ = try? await running.value
-                    } onCancel: {
-                        Task { await server.triggerGracefulShutdown() }
-                    }
-                    do { try await running.value } catch { return error }
-                    return nil
-                }
-                // The first task to end (an error, or cancellation) ends all:
-                // count what already arrived, then close the sockets, which
-                // also ends the pump.
-                let first = await group.next() ?? nil
-                group.cancelAll()
-                pump.send(await engine.flush(nowMs: clock()))
-                await loop.shutdown()
-                return first
-            }
-        }
-        engine.events.close()
-        if let failure {
-            logger.error("coordinator stopped: \(failure)")
-            throw failure
-        }
-        logger.notice("coordinator stopped")
     }
 
     public static let wallClockMs: @Sendable () -> Int64 = {

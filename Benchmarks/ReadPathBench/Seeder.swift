@@ -1,0 +1,64 @@
+import CanaryCoordinator
+import CanaryCore
+import CanaryWire
+import Foundation
+import Logging
+
+/// Fills a journal with finished rollouts, each fed a baseline and a canary
+/// window (so its stored state carries histograms, as real ones do), then
+/// aborted. They end two days ago: older than the hour `/metrics` keeps
+/// finished rollouts' series for, as history is.
+enum Seeder {
+    static func plan(model: String) -> String {
+        """
+        model: \(model)
+        baseline: v1
+        canary: v2
+        steps: [10%, 50%, 100%]
+        bake:
+          min_duration: 1h
+          min_samples_per_arm: 50
+        analysis_window: 5s
+        alpha: 0.01
+        on_breach: rollback
+        guards:
+          - metric: error_rate
+            max: 20%
+            tolerance: 50%
+            margin: 1%
+            min_samples: 50
+        """
+    }
+
+    static func seed(journalPath: String, finished: Int, logger: Logger) async throws {
+        var config = CoordinatorConfig()
+        config.journalPath = journalPath
+        var now = Int64(Date().timeIntervalSince1970 * 1000) - 2 * 86_400_000 - Int64(finished) * 10
+        let engine = try CoordinatorEngine(config: config, journal: try Journal(path: journalPath), logger: logger, nowMs: now)
+        var sequence: UInt64 = 0
+        for _ in 0..<finished {
+            let (view, _) = try await engine.start(planSource: plan(model: "history"), nowMs: now)
+            for (agent, version) in [("seed-a", "v1"), ("seed-b", "v2")] {
+                sequence += 1
+                let window = try window(agent: agent, model: "history", version: version, sequence: sequence, endMs: now + 1)
+                _ = await engine.receive(routingID: [1], frames: WireMessage.window(Canary_V1_Window(window)).encode(), nowMs: now + 1)
+            }
+            _ = await engine.flush(nowMs: now + 2)
+            _ = try await engine.command(.abort, rolloutID: view.id, nowMs: now + 3)
+            now += 10
+        }
+    }
+
+    /// A 1 s window of 1 000 requests over ~100 latency buckets.
+    static func window(agent: String, model: String, version: String, sequence: UInt64, endMs: Int64) throws -> Window {
+        var latency = try LatencyHistogram(settings: .fleetDefault)
+        var micros = 2_000.0
+        for _ in 0..<100 {
+            latency.record(micros: UInt64(micros), count: 10)
+            micros *= 1.05
+        }
+        return Window(agentID: agent, agentEpoch: 1, sequence: sequence, model: model, version: version,
+                      startMs: endMs - 1_000, endMs: endMs, requestCount: 1_000,
+                      statuses: StatusCounts(ok: 998, serverError: 2), latency: latency)
+    }
+}

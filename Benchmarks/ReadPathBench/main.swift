@@ -1,0 +1,105 @@
+import CanaryCoordinator
+import Foundation
+import Logging
+
+// readpath-bench: the read paths' cost with a long history against an empty
+// journal, and window ack latency with and without a scrape loop. Both
+// coordinators run in this process on loopback (port 0), each with one
+// active rollout being fed; only the journal's history differs.
+//
+//   swift run -c release readpath-bench [finished-rollouts]
+
+let finished = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 1_000
+let requests = 300
+let logger: Logger = {
+    var logger = Logger(label: "readpath-bench")
+    logger.logLevel = .error
+    return logger
+}()
+
+func startCoordinator(journalPath: String) async throws -> (Coordinator, Task<Void, any Error>, Coordinator.Endpoints) {
+    var config = CoordinatorConfig()
+    config.routerEndpoint = "tcp://127.0.0.1:*"
+    config.publishEndpoint = "tcp://127.0.0.1:*"
+    config.httpPort = 0
+    config.journalPath = journalPath
+    let coordinator = try Coordinator(config: config, logger: logger)
+    let task = Task { try await coordinator.run() }
+    guard let endpoints = await coordinator.endpoints() else { throw ProbeError("the coordinator did not start") }
+    _ = try await coordinator.engine.start(planSource: Seeder.plan(model: "live"), nowMs: Coordinator.wallClockMs())
+    return (coordinator, task, endpoints)
+}
+
+let directory = FileManager.default.temporaryDirectory.appendingPathComponent("readpath-bench-\(UUID().uuidString)").path
+try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: directory) }
+
+print("readpath-bench: seeding \(finished) finished rollouts…")
+let seedStart = ContinuousClock.now
+try await Seeder.seed(journalPath: directory + "/history.sqlite", finished: finished, logger: logger)
+print("  seeded in \(ContinuousClock.now - seedStart)")
+
+let empty = try await startCoordinator(journalPath: directory + "/empty.sqlite")
+let history = try await startCoordinator(journalPath: directory + "/history.sqlite")
+let listed = try JSONSerialization.jsonObject(with: try await HTTPTiming.get(history.2.httpURL + "/api/v1/rollouts")) as? [Any]
+guard listed?.count == finished + 1 else { throw ProbeError("expected \(finished + 1) rollouts listed, got \(listed?.count ?? -1)") }
+
+// Keep both coordinators' hot path busy the same way while reads are timed.
+let stopFeeding = AckProbe.Stop()
+let feeders = [empty, history].map { coordinator in
+    Task { _ = try? await AckProbe.measure(router: coordinator.2.router, model: "live", version: "v1", count: 1_000_000, pauseMs: 5, stop: stopFeeding) }
+}
+
+var rows: [(String, HTTPTiming.Result, HTTPTiming.Result)] = []
+for path in ["/metrics", "/api/v1/rollouts", "/healthz"] {
+    let reference = try await HTTPTiming.measure(empty.2.httpURL + path, count: requests)
+    let ours = try await HTTPTiming.measure(history.2.httpURL + path, count: requests)
+    rows.append((path, reference, ours))
+}
+stopFeeding.requested.store(true, ordering: .relaxed)
+for feeder in feeders { await feeder.value }
+
+// Acks on the long-history coordinator, alone and under a scrape loop.
+let acksAlone = try await AckProbe.measure(router: history.2.router, model: "live", version: "v2", count: 300, pauseMs: 7)
+let scraping = (0..<4).map { index in
+    Task {
+        let paths = ["/metrics", "/api/v1/rollouts", "/healthz", "/metrics"]
+        var scrapes = 0
+        while !Task.isCancelled {
+            _ = try? await HTTPTiming.get(history.2.httpURL + paths[index])
+            scrapes += 1
+        }
+        return scrapes
+    }
+}
+let acksScraped = try await AckProbe.measure(router: history.2.router, model: "live", version: "v2", count: 300, pauseMs: 7)
+for task in scraping { task.cancel() }
+var scrapes = 0
+for task in scraping { scrapes += await task.value }
+
+func cell(_ value: Double) -> String { String(format: "%10.3f", value) }
+func ratio(_ ours: Double, _ reference: Double) -> String { String(format: "%7.2fx", ours / reference) }
+
+print("")
+print("read paths, live HTTP on loopback, \(requests) sequential requests each (ms)")
+print("                                      empty journal   \(String(format: "%5d", finished)) finished   ratio")
+for (path, reference, ours) in rows {
+    let name = "GET " + path
+    print(name.padding(toLength: 22, withPad: " ", startingAt: 0) + " p50      " + cell(reference.p50) + "      " + cell(ours.p50) + "  " + ratio(ours.p50, reference.p50))
+    print(String(repeating: " ", count: 22) + " p99      " + cell(reference.p99) + "      " + cell(ours.p99) + "  " + ratio(ours.p99, reference.p99))
+    print(String(repeating: " ", count: 22) + " bytes    " + String(format: "%10d", reference.bytes) + "      " + String(format: "%10d", ours.bytes))
+}
+let alone = HTTPTiming.Result(millis: acksAlone, bytes: 0)
+let scraped = HTTPTiming.Result(millis: acksScraped, bytes: 0)
+print("")
+print("window ack latency, \(finished) finished rollouts, 300 windows each (ms; acks follow the 20 ms flush)")
+print("                                      no scrape       scrape loop     ratio")
+print("ack                    p50      " + cell(alone.p50) + "      " + cell(scraped.p50) + "  " + ratio(scraped.p50, alone.p50))
+print("                       p99      " + cell(alone.p99) + "      " + cell(scraped.p99) + "  " + ratio(scraped.p99, alone.p99))
+print("                       mean     " + cell(alone.mean) + "      " + cell(scraped.mean) + "  " + ratio(scraped.mean, alone.mean))
+print("(scrape loop: 4 concurrent clients, \(scrapes) requests during the acked windows)")
+
+empty.1.cancel()
+history.1.cancel()
+_ = try? await empty.1.value
+_ = try? await history.1.value

@@ -1,0 +1,90 @@
+import CanaryCore
+import Foundation
+
+/// What the HTTP API asks of the engine: start a rollout, apply an operator
+/// command, and the reads. Commands are journaled before they are answered;
+/// reads of the rollouts come from the read model, not the machines.
+extension CoordinatorEngine {
+    /// Starts a rollout from a plan's YAML text.
+    public func start(planSource: String, file: String = "plan", nowMs: Int64) throws(CoordinatorError) -> (RolloutView, [Outbound]) {
+        let plan: RolloutPlan
+        do {
+            plan = try RolloutPlan.parse(yaml: planSource, file: file)
+        } catch {
+            throw CoordinatorError(.invalidPlan, "the plan is invalid: \(error.issues.first?.description ?? "unknown problem")",
+                                   details: error.issues.map(\.description))
+        }
+        if let active = registry.active(model: plan.model) {
+            throw CoordinatorError(.conflict, "model \(plan.model) already has an active rollout (\(active.id), \(active.machine.phase.rawValue)); abort or finish it first")
+        }
+        let id = Self.newID(model: plan.model, nowMs: nowMs)
+        registry.insert(RolloutEntry(id: id, planSource: planSource, createdMs: nowMs, updatedMs: nowMs,
+                                     machine: RolloutMachine(plan: plan), lastDecision: nil))
+        _ = registry.handle(.staleAgents(RolloutRegistry.staleAgents(of: plan.model, in: fleet), at: nowMs), id: id, nowMs: nowMs)
+        pending.batch.events.append(EventRecord(rolloutID: id, tMs: nowMs, kind: "command", action: "start",
+                                                reason: "rollout \(plan.name) started: \(plan.model) \(plan.baseline)→\(plan.canary)",
+                                                payloadJSON: Self.json(plan)))
+        decide(registry.handle(.start(at: nowMs), id: id, nowMs: nowMs))
+        return try commitAnswer(id, nowMs: nowMs, failure: "the rollout started but could not be journaled; see the coordinator log")
+    }
+
+    /// An operator command; refused with a sentence when the phase forbids it.
+    public func command(_ command: OperatorCommand, rolloutID: String, nowMs: Int64) async throws(CoordinatorError) -> (RolloutView, [Outbound]) {
+        guard let entry = registry[rolloutID] else {
+            // Finished before this process started: only its refusal is left to say.
+            let record = try? await journal.readRollout(id: rolloutID)
+            guard let record, let machine = try? JSONDecoder().decode(RolloutMachine.self, from: Data(record.stateJSON.utf8)) else {
+                throw CoordinatorError(.notFound, "no rollout with id '\(rolloutID)'")
+            }
+            throw CoordinatorError(.conflict, "cannot \(Self.name(command)) rollout \(rolloutID): \(machine.rejection(of: command) ?? "it is \(machine.phase.rawValue)")")
+        }
+        if let why = entry.machine.rejection(of: command) {
+            throw CoordinatorError(.conflict, "cannot \(Self.name(command)) rollout \(rolloutID): \(why)")
+        }
+        let decisions = registry.handle(.command(command, at: nowMs), id: rolloutID, nowMs: nowMs)
+        pending.batch.events.append(EventRecord(rolloutID: rolloutID, tMs: nowMs, kind: "command", action: Self.name(command),
+                                                reason: "operator asked to \(Self.name(command))", payloadJSON: Self.json(command)))
+        decide(decisions)
+        return try commitAnswer(rolloutID, nowMs: nowMs, failure: "the command was applied but could not be journaled; see the coordinator log")
+    }
+
+    /// Snapshots the rollout, commits, and answers with its view, or with
+    /// an error when the journal refused: success is only said once durable.
+    private func commitAnswer(_ id: String, nowMs: Int64, failure: String) throws(CoordinatorError) -> (RolloutView, [Outbound]) {
+        snapshot(id, nowMs: nowMs)
+        guard let out = commit(), let entry = registry[id] else {
+            throw CoordinatorError(.internalError, failure)
+        }
+        return (RolloutView(entry: entry), out)
+    }
+
+    /// Every rollout, newest first, from the read model: never decodes a
+    /// machine and never waits for the engine.
+    public nonisolated func rolloutViews() async -> [RolloutView] {
+        readModel.views()
+    }
+
+    /// One rollout: live when this engine steers it, else as last journaled.
+    public func rolloutView(id: String) -> RolloutView? {
+        registry[id].map(RolloutView.init(entry:)) ?? readModel.view(id: id)
+    }
+
+    public func agentStatuses() -> [AgentStatus] {
+        fleet.agents.values.sorted { $0.agentID < $1.agentID }
+    }
+
+    static func name(_ command: OperatorCommand) -> String {
+        switch command {
+        case .pause: "pause"
+        case .resume: "resume"
+        case .promote: "promote"
+        case .abort: "abort"
+        case .setWeight: "set weight"
+        }
+    }
+
+    static func newID(model: String, nowMs: Int64) -> String {
+        let safe = model.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" }
+        return "\(String(safe).prefix(40))-\(String(nowMs, radix: 36))-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+    }
+}

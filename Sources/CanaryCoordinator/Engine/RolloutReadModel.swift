@@ -1,0 +1,74 @@
+import CanaryCore
+import Synchronization
+
+/// What the read paths (`GET /api/v1/rollouts`, `/healthz`, `/metrics`)
+/// show of the rollouts, kept apart from the state machines: one view per
+/// rollout, with its JSON already encoded. The engine updates it after each
+/// committed snapshot; a restarted coordinator loads it from the journal's
+/// `viewJSON` column. Reading it never decodes a machine, never touches
+/// SQLite and never waits for the engine actor, so its cost does not grow
+/// with the machines' histograms and scrapes cannot delay acks.
+public final class RolloutReadModel: Sendable {
+    private struct Row: Sendable {
+        let view: RolloutView
+        let json: String
+    }
+
+    private struct State: Sendable {
+        var rows: [String: Row] = [:]
+        /// Ids newest first (by creation time, then id).
+        var order: [String] = []
+        /// The list response, rebuilt on the first read after a change.
+        var listJSON: String?
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Records a rollout's latest view (`json` when already encoded).
+    func update(_ view: RolloutView, json: String? = nil) {
+        let row = Row(view: view, json: json ?? CoordinatorEngine.json(view))
+        state.withLock { state in
+            if state.rows.updateValue(row, forKey: view.id) == nil {
+                let index = state.order.firstIndex { id in
+                    guard let other = state.rows[id]?.view else { return true }
+                    return (other.createdMs, other.id) < (view.createdMs, view.id)
+                } ?? state.order.endIndex
+                state.order.insert(view.id, at: index)
+            }
+            state.listJSON = nil
+        }
+    }
+
+    /// Every rollout, newest first.
+    public func views() -> [RolloutView] {
+        state.withLock { state in state.order.compactMap { state.rows[$0]?.view } }
+    }
+
+    public func view(id: String) -> RolloutView? {
+        state.withLock { $0.rows[id]?.view }
+    }
+
+    /// The JSON array of every rollout, newest first: the stored encodings
+    /// spliced together, so a list is never re-encoded while nothing changed.
+    public func listJSON() -> String {
+        state.withLock { state in
+            if let cached = state.listJSON { return cached }
+            let json = "[" + state.order.compactMap { state.rows[$0]?.json }.joined(separator: ",") + "]"
+            state.listJSON = json
+            return json
+        }
+    }
+
+    /// Rollouts in progress, and finished ones updated at or after `sinceMs`.
+    public func current(sinceMs: Int64) -> [RolloutView] {
+        state.withLock { state in
+            state.order.compactMap { state.rows[$0]?.view }.filter { !$0.phase.isTerminal || $0.updatedMs >= sinceMs }
+        }
+    }
+
+    public var activeCount: Int {
+        state.withLock { $0.rows.values.filter { !$0.view.phase.isTerminal }.count }
+    }
+}

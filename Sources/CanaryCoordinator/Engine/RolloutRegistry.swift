@@ -1,0 +1,80 @@
+import CanaryCore
+
+/// The rollouts this coordinator steers, and the one place their state
+/// machines are driven: every event a machine handles goes through
+/// ``handle(_:id:nowMs:)``, which also records the decisions it made.
+struct RolloutRegistry: Sendable {
+    private(set) var entries: [String: RolloutEntry]
+
+    init(_ entries: [String: RolloutEntry] = [:]) {
+        self.entries = entries
+    }
+
+    subscript(id: String) -> RolloutEntry? { entries[id] }
+
+    /// Ids of the rollouts not yet promoted, rolled back or aborted, sorted
+    /// (so ticks and restarts handle them in the same order).
+    var activeIDs: [String] {
+        entries.values.filter { !$0.machine.phase.isTerminal }.map(\.id).sorted()
+    }
+
+    /// The model's rollout still in progress, if any (there is at most one).
+    func active(model: String) -> RolloutEntry? {
+        entries.values.first { $0.machine.plan.model == model && !$0.machine.phase.isTerminal }
+    }
+
+    mutating func insert(_ entry: RolloutEntry) {
+        entries[entry.id] = entry
+    }
+
+    /// Feeds one event to a rollout's machine. Each decision is remembered
+    /// as the rollout's last and returned with the rollout as it stood then.
+    /// The machine is mutated in place (optional chaining through the
+    /// dictionary): a copy would duplicate its histograms on every window.
+    mutating func handle(_ event: RolloutEvent, id: String, nowMs: Int64) -> [Decided] {
+        guard let decisions = entries[id]?.machine.handle(event), !decisions.isEmpty else { return [] }
+        var decided: [Decided] = []
+        for decision in decisions {
+            entries[id]?.lastDecision = decision
+            guard let entry = entries[id] else { continue }
+            let plan = entry.machine.plan
+            decided.append(Decided(event: DecisionEvent(rolloutID: id, model: plan.model, decision: decision),
+                                   canary: plan.canary, rollout: RolloutView(entry: entry), nowMs: nowMs))
+        }
+        entries[id]?.updatedMs = nowMs
+        return decided
+    }
+
+    /// A counted window goes to every active rollout of its model (ids of
+    /// the rollouts fed, and what they decided).
+    mutating func feed(_ window: Window, nowMs: Int64) -> (fed: [String], decided: [Decided]) {
+        var fed: [String] = []
+        var decided: [Decided] = []
+        // Not `activeIDs`: no sorting per window (at most one matches).
+        let ids = entries.values.filter { $0.machine.plan.model == window.model && !$0.machine.phase.isTerminal }.map(\.id)
+        for id in ids {
+            fed.append(id)
+            decided += handle(.window(window, receivedAt: nowMs), id: id, nowMs: nowMs)
+        }
+        return (fed, decided)
+    }
+
+    /// Tells every active rollout which of its model's agents are stale now.
+    mutating func noteStaleAgents(in fleet: Fleet, nowMs: Int64) {
+        for id in activeIDs {
+            guard let model = entries[id]?.machine.plan.model else { continue }
+            _ = handle(.staleAgents(Self.staleAgents(of: model, in: fleet), at: nowMs), id: id, nowMs: nowMs)
+        }
+    }
+
+    /// The agents of `model` the fleet considers stale, sorted: what a
+    /// machine's `.staleAgents` event carries.
+    static func staleAgents(of model: String, in fleet: Fleet) -> [String] {
+        fleet.agents.values.filter { $0.stale && $0.model == model }.map(\.agentID).sorted()
+    }
+
+    /// The time of the rollout's latest journaled snapshot.
+    mutating func touch(_ id: String, nowMs: Int64) {
+        entries[id]?.updatedMs = nowMs
+    }
+}

@@ -1,0 +1,11 @@
+/// What the wire side has received and refused, by reason.
+public struct WireCounters: Sendable, Equatable, Codable {
+    public var receivedByKind: [String: UInt64] = [:]
+    public var rejectedByReason: [String: UInt64] = [:]
+    public var countedWindows: UInt64 = 0
+    public var duplicateWindows: UInt64 = 0
+    public var journalFailures: UInt64 = 0
+
+    mutating func received(_ kind: String) { receivedByKind[kind, default: 0] += 1 }
+    mutating func reject(_ reason: String) { rejectedByReason[reason, default: 0] += 1 }
+}

@@ -1,0 +1,90 @@
+import CanaryCoordinator
+import CanaryCore
+import Foundation
+import GRDB
+import Testing
+
+/// The read model: what `GET /api/v1/rollouts`, `/healthz` and `/metrics`
+/// list, kept from committed snapshots and restored from the journal's
+/// stored views, so listing finished rollouts never decodes a machine.
+@Suite("Read model")
+struct ReadModelTests {
+    static let start: Int64 = 1_800_000_000_000
+
+    static func config(_ path: String) -> CoordinatorConfig {
+        var config = CoordinatorConfig()
+        config.journalPath = path
+        return config
+    }
+
+    /// Three rollouts of three models: one aborted, one promoted, one left running.
+    static func history(path: String) async throws -> (aborted: String, promoted: String, running: String) {
+        let engine = try CoordinatorEngine(config: config(path), journal: try Journal(path: path), logger: testLogger, nowMs: start)
+        let (aborted, _) = try await engine.start(planSource: fastPlan(model: "read-a", bake: "1h"), nowMs: start)
+        _ = try await engine.command(.abort, rolloutID: aborted.id, nowMs: start + 10)
+        let (promoted, _) = try await engine.start(planSource: fastPlan(model: "read-b", bake: "1h"), nowMs: start + 20)
+        _ = try await engine.command(.promote, rolloutID: promoted.id, nowMs: start + 30)
+        let (running, _) = try await engine.start(planSource: fastPlan(model: "read-c", bake: "1h"), nowMs: start + 40)
+        return (aborted.id, promoted.id, running.id)
+    }
+
+    @Test("finished rollouts are listed after a restart, newest first, as they ended")
+    func restartListing() async throws {
+        let path = Unique.directory() + "/journal.sqlite"
+        let ids = try await Self.history(path: path)
+        let restarted = try CoordinatorEngine(config: Self.config(path), journal: try Journal(path: path), logger: testLogger, nowMs: Self.start + 1_000)
+        let views = await restarted.rolloutViews()
+        #expect(views.map(\.id) == [ids.running, ids.promoted, ids.aborted])
+        #expect(views.map(\.phase) == [.progressing, .promoted, .aborted])
+        #expect(restarted.readModel.activeCount == 1)
+        // The list response is the same views, spliced from their stored JSON.
+        let listed = try JSONDecoder().decode([RolloutView].self, from: Data(restarted.readModel.listJSON().utf8))
+        #expect(listed == views)
+        #expect(await restarted.rolloutView(id: ids.promoted)?.phase == .promoted)
+        // Only the running one is current for /metrics an hour later.
+        #expect(restarted.readModel.current(sinceMs: Self.start + 3_600_000).map(\.id) == [ids.running])
+        // A finished rollout still refuses commands with the machine's reason.
+        await #expect(throws: CoordinatorError(.conflict, "cannot pause rollout \(ids.aborted): the rollout is already aborted")) {
+            _ = try await restarted.command(.pause, rolloutID: ids.aborted, nowMs: Self.start + 2_000)
+        }
+    }
+
+    @Test("a journal written before the read model existed is migrated and lists every rollout")
+    func oldJournal() async throws {
+        let path = Unique.directory() + "/journal.sqlite"
+        let ids = try await Self.history(path: path)
+        // Make it a v2 journal again: no view column, its migration not applied.
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: "ALTER TABLE rollout DROP COLUMN viewJSON")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v3: rollout view'")
+        }
+        try queue.close()
+        let restarted = try CoordinatorEngine(config: Self.config(path), journal: try Journal(path: path), logger: testLogger, nowMs: Self.start + 1_000)
+        let views = await restarted.rolloutViews()
+        #expect(views.map(\.id) == [ids.running, ids.promoted, ids.aborted])
+        #expect(views.map(\.phase) == [.progressing, .promoted, .aborted])
+        #expect(try restarted.journal.rolloutSummaries().count == 3)
+    }
+
+    @Test("a restarted engine goes on with the route table sequence it journaled")
+    func routeSequence() async throws {
+        let path = Unique.directory() + "/journal.sqlite"
+        let first = try CoordinatorEngine(config: Self.config(path), journal: try Journal(path: path), logger: testLogger, nowMs: Self.start)
+        let (view, published) = try await first.start(planSource: fastPlan(model: "read-routes", bake: "1h"), nowMs: Self.start)
+        #expect(Self.sequences(published) == [1])
+        let second = try CoordinatorEngine(config: Self.config(path), journal: try Journal(path: path), logger: testLogger, nowMs: Self.start + 1_000)
+        // Republication sends the restored table as it was.
+        let republished = await second.tick(nowMs: Self.start + 60_000)
+        #expect(Self.sequences(republished) == [1])
+        let (_, aborted) = try await second.command(.abort, rolloutID: view.id, nowMs: Self.start + 61_000)
+        #expect(Self.sequences(aborted) == [2])
+    }
+
+    static func sequences(_ out: [Outbound]) -> [UInt64] {
+        out.compactMap { message in
+            if case .publish(.routeTable(let table)) = message { return table.sequence }
+            return nil
+        }
+    }
+}
