@@ -109,7 +109,8 @@ let package = Package(
         .target(
             name: "CanaryDemo",
             dependencies: [
-                "CanaryCore", "CanaryShm", "CanarySimulator",
+                // CanaryAgent only for `AgentConfig`, until it lives in CanaryConfig.
+                "CanaryCore", "CanaryShm", "CanarySimulator", "CanaryAgent",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
