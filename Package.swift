@@ -51,7 +51,6 @@ let package = Package(
             name: "CanaryCore",
             dependencies: [
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
@@ -63,6 +62,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The one strict YAML layer: plans, agent, coordinator (webhooks
+        // included) and scenario files; CanaryCore stays free of YAML.
+        .target(
+            name: "CanaryConfig",
+            dependencies: ["CanaryCore", "CanaryShm", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
         // Prometheus naming helpers shared by the agent's and the coordinator's /metrics.
         .target(
             name: "CanaryMetrics",
@@ -72,22 +78,20 @@ let package = Package(
         .target(
             name: "CanaryAgent",
             dependencies: [
-                "CanaryCore", "CanaryWire", "CanaryShm", "ZeroMQ",
+                "CanaryCore", "CanaryConfig", "CanaryWire", "CanaryShm", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 // The optional /metrics and /healthz listener (`metrics:` key).
                 "CanaryMetrics",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
         .target(
             name: "CanaryCoordinator",
             dependencies: [
-                "CanaryCore", "CanaryWire", "ZeroMQ",
+                "CanaryCore", "CanaryConfig", "CanaryWire", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 "CanaryMetrics",
@@ -95,13 +99,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
         .target(
             name: "CanarySimulator",
-            dependencies: ["CanaryCore", "CanaryShm", .product(name: "Yams", package: "Yams")],
+            dependencies: ["CanaryCore", "CanaryConfig", "CanaryShm"],
             swiftSettings: strict
         ),
         // The demo: a client of the real processes through typed channels
@@ -109,8 +112,7 @@ let package = Package(
         .target(
             name: "CanaryDemo",
             dependencies: [
-                // CanaryAgent only for `AgentConfig`, until it lives in CanaryConfig.
-                "CanaryCore", "CanaryShm", "CanarySimulator", "CanaryAgent",
+                "CanaryCore", "CanaryConfig", "CanaryShm", "CanarySimulator",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -119,7 +121,7 @@ let package = Package(
         .target(
             name: "CanaryCLI",
             dependencies: [
-                "CanaryCore", "CanaryWire", "ZeroMQ", "CanaryShm", "CanaryAgent", "CanaryCoordinator",
+                "CanaryCore", "CanaryConfig", "CanaryWire", "ZeroMQ", "CanaryShm", "CanaryAgent", "CanaryCoordinator",
                 "CanarySimulator", "CanaryDemo",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -141,11 +143,11 @@ let package = Package(
             path: "Benchmarks/ShmBench", swiftSettings: strict
         ),
         .executableTarget(
-            name: "judge-bench", dependencies: ["CanaryCore"],
+            name: "judge-bench", dependencies: ["CanaryCore", "CanaryConfig"],
             path: "Benchmarks/JudgeBench", swiftSettings: strict
         ),
         .executableTarget(
-            name: "readpath-bench", dependencies: ["CanaryCoordinator", "CanaryCore", "CanaryWire", "ZeroMQ",
+            name: "readpath-bench", dependencies: ["CanaryCoordinator", "CanaryConfig", "CanaryCore", "CanaryWire", "ZeroMQ",
                                                    .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/ReadPathBench", swiftSettings: strict
         ),
@@ -171,6 +173,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "CanaryConfigTests",
+            dependencies: ["CanaryConfig", "CanaryCore", "CanarySimulator"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "CanaryWireTests", dependencies: ["CanaryWire", "CanaryCore"], swiftSettings: strict),
         .testTarget(
             name: "CanaryDemoTests",
@@ -180,8 +187,8 @@ let package = Package(
         .testTarget(
             name: "CanaryServiceTests",
             dependencies: [
-                "CanaryAgent", "CanaryCoordinator", "CanaryCLI", "CanaryCore", "CanaryWire", "CanaryShm", "ZeroMQ",
-                .product(name: "Logging", package: "swift-log"),
+                "CanaryAgent", "CanaryConfig", "CanaryCoordinator", "CanaryCLI", "CanaryCore", "CanaryWire", "CanaryShm",
+                "ZeroMQ", .product(name: "Logging", package: "swift-log"),
                 // ReadModelTests rewinds a journal to its pre-v3 schema.
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -192,7 +199,7 @@ let package = Package(
         .testTarget(
             name: "CanaryDashboardTests",
             dependencies: [
-                "CanaryCoordinator", "CanaryAgent", "CanaryCore", "CanaryWire", "CanaryShm", "ZeroMQ",
+                "CanaryCoordinator", "CanaryAgent", "CanaryConfig", "CanaryCore", "CanaryWire", "CanaryShm", "ZeroMQ",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CanaryAgent
+import CanaryConfig
 import CanaryCore
 import ServiceLifecycle
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CanaryConfig
 import CanaryCoordinator
 import CanaryCore
 import ServiceLifecycle

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CanaryConfig
 import CanaryCore
 import Foundation
 

@@ -1,4 +1,5 @@
 import CanaryAgent
+import CanaryConfig
 import CanaryCoordinator
 import CanaryCore
 import CanaryShm

@@ -61,7 +61,7 @@ enum RolloutFormat {
     }
 
     static func percent(ppm: UInt32) -> String {
-        String(format: "%.2f %%", Double(ppm) / 10_000)
+        PercentText.text(ppm: ppm, minimumDecimals: 2, separator: " ")
     }
 
     static func ms(_ value: Double?) -> String {
@@ -71,7 +71,7 @@ enum RolloutFormat {
 
     static func share(_ fraction: Double?) -> String {
         guard let fraction, fraction.isFinite else { return "–" }
-        return String(format: "%.1f %%", fraction * 100)
+        return PercentText.text(fraction: fraction, minimumDecimals: 1, separator: " ")
     }
 
     static func time(_ ms: Int64) -> String {

@@ -1,3 +1,4 @@
+import CanaryConfig
 import CanaryCore
 import CanaryWire
 import Foundation

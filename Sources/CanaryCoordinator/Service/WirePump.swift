@@ -1,3 +1,4 @@
+import CanaryConfig
 import CanaryWire
 import Logging
 import ZeroMQ

@@ -2,12 +2,6 @@ import Foundation
 
 /// Number formatting for evidence sentences: short, stable across platforms.
 enum Format {
-    static func percent(_ fraction: Double) -> String {
-        let p = fraction * 100
-        if p == p.rounded(), abs(p) < 1e9 { return "\(Int(p)) %" }
-        return String(format: abs(p) >= 10 ? "%.1f %%" : "%.2f %%", p)
-    }
-
     static func ms(_ value: Double) -> String {
         value >= 100 ? "\(Int(value.rounded())) ms" : String(format: "%.1f ms", value)
     }

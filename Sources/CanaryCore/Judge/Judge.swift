@@ -64,7 +64,7 @@ public struct Judge: Sendable {
             return .fail(guardName: g.name, evidence: Evidence(
                 guardName: g.name, metric: g.metric, kind: .absolute, canary: recent, baseline: share(rxB, rnB),
                 limit: limit, canarySamples: rnC, baselineSamples: rnB,
-                sentence: "\(unit) canary \(Format.percent(recent)) over the last \(windowText) exceeds the limit \(Format.percent(limit)) (\(rnC) requests)"))
+                sentence: "\(unit) canary \(PercentText.sentence(recent)) over the last \(windowText) exceeds the limit \(PercentText.sentence(limit)) (\(rnC) requests)"))
         }
         if let tolerance = g.tolerance {
             let result = MixtureSPRT.test(
@@ -74,13 +74,13 @@ public struct Judge: Sendable {
                 guardName: g.name, metric: g.metric, kind: .sequential, canary: pC, baseline: pB, tolerance: tolerance,
                 difference: result.difference, standardError: result.standardError, eValue: result.eValue,
                 threshold: plan.rejectionThreshold, canarySamples: nC, baselineSamples: nB,
-                sentence: "\(unit) canary \(Format.percent(pC)) vs baseline \(Format.percent(pB)), tolerance \(Format.percent(tolerance))\(g.margin > 0 ? " + \(Format.percent(g.margin))" : ""), \(eText(result.eValue))")
+                sentence: "\(unit) canary \(PercentText.sentence(pC)) vs baseline \(PercentText.sentence(pB)), tolerance \(PercentText.sentence(tolerance))\(g.margin > 0 ? " + \(PercentText.sentence(g.margin))" : ""), \(eText(result.eValue))")
             return conclude(g, evidence, samples: (nC, nB), unit: "requests")
         }
         let evidence = Evidence(
             guardName: g.name, metric: g.metric, kind: .absolute, canary: share(rxC, rnC), limit: g.max,
             canarySamples: rnC, baselineSamples: counts(input.recentBaseline).1,
-            sentence: "\(unit) canary \(Format.percent(share(rxC, rnC))) within the limit \(Format.percent(g.max ?? 1))")
+            sentence: "\(unit) canary \(PercentText.sentence(share(rxC, rnC))) within the limit \(PercentText.sentence(g.max ?? 1))")
         return conclude(g, evidence, samples: (nC, nB), unit: "requests")
     }
 
@@ -124,7 +124,7 @@ public struct Judge: Sendable {
                 guardName: g.name, metric: g.metric, kind: .sequential, canary: canaryQ, baseline: baselineQ,
                 tolerance: tolerance, difference: result.difference, standardError: result.standardError,
                 eValue: result.eValue, threshold: plan.rejectionThreshold, canarySamples: nC, baselineSamples: nB,
-                sentence: "\(label) canary \(Format.ms(canaryQ)) vs baseline \(Format.ms(baselineQ)), tolerance \(Format.percent(tolerance)) (\(Format.percent(share(above, nC))) of canary requests above \(Format.ms(Double(thresholdMicros) / 1000)), nominal \(Format.percent(nominal))), \(eText(result.eValue))")
+                sentence: "\(label) canary \(Format.ms(canaryQ)) vs baseline \(Format.ms(baselineQ)), tolerance \(PercentText.sentence(tolerance)) (\(PercentText.sentence(share(above, nC))) of canary requests above \(Format.ms(Double(thresholdMicros) / 1000)), nominal \(PercentText.sentence(nominal))), \(eText(result.eValue))")
             // Fewer than ~1/(1−q) baseline samples cannot place the quantile.
             let needed = max(g.minSamples, UInt64((1 / nominal).rounded(.up)))
             return conclude(g, evidence, samples: (nC, nB), unit: "requests", needed: needed)
@@ -154,14 +154,14 @@ public struct Judge: Sendable {
                 return .fail(guardName: g.name, evidence: Evidence(
                     guardName: g.name, metric: g.metric, kind: .absolute, canary: recent, limit: limit,
                     canarySamples: rnC, baselineSamples: input.recentBaseline.labeledCount,
-                    sentence: "accuracy canary \(Format.percent(recent)) over the last \(windowText) is below the limit \(Format.percent(limit)) (\(rnC) labels)"))
+                    sentence: "accuracy canary \(PercentText.sentence(recent)) over the last \(windowText) is below the limit \(PercentText.sentence(limit)) (\(rnC) labels)"))
             }
         }
         let drop = g.tolerance
         var evidence = Evidence(
             guardName: g.name, metric: g.metric, kind: drop == nil ? .absolute : .sequential, canary: accC,
             baseline: accB, limit: g.min, tolerance: drop, canarySamples: nC, baselineSamples: nB,
-            sentence: "accuracy canary \(Format.percent(accC)) vs baseline \(Format.percent(accB))")
+            sentence: "accuracy canary \(PercentText.sentence(accC)) vs baseline \(PercentText.sentence(accB))")
         if let drop {
             let result = MixtureSPRT.test(
                 canaryEvents: nC - min(nC, input.canary.correctCount), canaryTotal: nC,
@@ -216,7 +216,7 @@ public struct Judge: Sendable {
         let evidence = Evidence(
             guardName: g.name, metric: g.metric, kind: .dataQuality, canary: lc, baseline: lb, limit: limit,
             canarySamples: tc, baselineSamples: tb,
-            sentence: "ring loss canary \(Format.percent(lc)), baseline \(Format.percent(lb)), limit \(Format.percent(limit))")
+            sentence: "ring loss canary \(PercentText.sentence(lc)), baseline \(PercentText.sentence(lb)), limit \(PercentText.sentence(limit))")
         if (lc > limit && tc >= g.minSamples) || (lb > limit && tb >= g.minSamples) {
             return .fail(guardName: g.name, evidence: evidence)
         }

@@ -12,8 +12,8 @@ public enum TraceCSV {
             lineNumber += 1
             var line = Substring(rawLine)
             if line.last == "\r" { line = line.dropLast() }
-            if line.trimmingSpaces.isEmpty || line.hasPrefix("#") { continue }
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingSpaces }
+            if line.trimmingBlanks().isEmpty || line.hasPrefix("#") { continue }
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingBlanks() }
             guard let columns = index else {
                 var found: [String: Int] = [:]
                 for (i, name) in fields.enumerated() { found[name] = i }

@@ -74,7 +74,7 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
         switch event {
         case .start(let now):
             guard phase == .pending, !plan.stepsPPM.isEmpty else { return [] }
-            return [enter(step: 0, at: now, action: .advance, reason: "rollout started at \(PlanParser.percent(plan.stepsPPM[0]))")]
+            return [enter(step: 0, at: now, action: .advance, reason: "rollout started at \(PercentText.text(ppm: plan.stepsPPM[0]))")]
         case .window(let window, let now):
             ingest(window, at: now)
             return []
@@ -211,7 +211,7 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
 
         if waiting.isEmpty {
             let evidence = latestVerdicts.map(\.evidence)
-            let current = PlanParser.percent(canaryWeightPPM)
+            let current = PercentText.text(ppm: canaryWeightPPM)
             let reason = "step \(current) baked \(baked / 1000) s with \(canaryData.stepRequests) canary and \(baselineData.stepRequests) baseline requests; all guards pass"
             let next = stepIndex + 1
             if next >= plan.stepsPPM.count {
@@ -219,12 +219,12 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
             }
             if plan.pauseBeforePPM.contains(plan.stepsPPM[next]) {
                 atGate = true
-                return [pause(at: now, reason: reason + "; manual gate before \(PlanParser.percent(plan.stepsPPM[next])): resume to continue", evidence: evidence)]
+                return [pause(at: now, reason: reason + "; manual gate before \(PercentText.text(ppm: plan.stepsPPM[next])): resume to continue", evidence: evidence)]
             }
             return [enter(step: next, at: now, action: .advance, reason: reason, evidence: evidence)]
         }
         if let deadline = plan.progressDeadlineMs, let start = deadlineStartMs, now - start > deadline {
-            let reason = "progress deadline \(deadline / 1000) s exceeded at step \(PlanParser.percent(canaryWeightPPM)): waiting for " + waiting.joined(separator: "; ")
+            let reason = "progress deadline \(deadline / 1000) s exceeded at step \(PercentText.text(ppm: canaryWeightPPM)): waiting for " + waiting.joined(separator: "; ")
             switch plan.onBreach {
             case .rollback: return [finish(.rolledBack, action: .rollback, at: now, reason: reason)]
             case .pause: return [pause(at: now, reason: reason)]
@@ -270,7 +270,7 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
             atGate = false
             if phase != .paused { pausedAtMs = now }
             phase = .paused
-            pauseReason = "operator set the canary weight to \(PlanParser.percent(ppm))"
+            pauseReason = "operator set the canary weight to \(PercentText.text(ppm: ppm))"
             return [decision(.setWeight, at: now, reason: pauseReason!)]
         }
     }

@@ -1,4 +1,4 @@
-import CanaryAgent
+import CanaryConfig
 import CanarySimulator
 
 /// The configuration file of one demo agent: an `AgentConfig` value encoded

@@ -6,7 +6,7 @@ import Foundation
 /// for; decisions and faults get a line of their own with their evidence.
 enum ProgressLine {
     static func status(_ view: DemoRolloutView, elapsedMs: Int64) -> String {
-        var line = "\(seconds(elapsedMs))  step \(view.step)/\(view.steps)  canary \(percent(view.canaryWeightPPM))"
+        var line = "\(seconds(elapsedMs))  step \(view.step)/\(view.steps)  canary \(PercentText.text(ppm: view.canaryWeightPPM))"
         for version in [view.baseline, view.canary] {
             guard let s = view.summaries?[version] else { continue }
             let accuracy = s.accuracy.map { String(format: "%.1f%%", $0 * 100) } ?? "–"
@@ -27,11 +27,6 @@ enum ProgressLine {
             lines.append("           evidence: \(evidence.sentence)")
         }
         return lines
-    }
-
-    static func percent(_ ppm: UInt32) -> String {
-        let p = Double(ppm) / 10_000
-        return p == p.rounded() ? String(format: "%.0f%%", p) : String(format: "%.1f%%", p)
     }
 
     static func seconds(_ ms: Int64) -> String {

@@ -1,3 +1,4 @@
+import CanaryConfig
 import CanaryCore
 import CanaryShm
 import CanarySimulator
@@ -81,7 +82,7 @@ final class DemoRun {
             }
         }
         say("canary demo: scenario \(scenario.name) — \(scenario.description)")
-        say("  plan: \(plan.baseline) → \(plan.canary), steps \(plan.stepsPPM.map(ProgressLine.percent).joined(separator: " → ")), guards \(plan.guards.map(\.name).joined(separator: ", "))")
+        say("  plan: \(plan.baseline) → \(plan.canary), steps \(plan.stepsPPM.map { PercentText.text(ppm: $0) }.joined(separator: " → ")), guards \(plan.guards.map(\.name).joined(separator: ", "))")
         say("  replicas: \(counts.baseline) × \(plan.baseline) (baseline), \(counts.canary) × \(plan.canary) (canary); traffic \(Int(rps)) req/s; speed \(speed)×; expected: \(scenario.expect.outcome)")
         say("  run directory (journal, logs): \(runDirectory)")
 

@@ -19,13 +19,9 @@ func syscall<T: FixedWidthInteger>(
     }
 }
 
-/// Validates a POSIX shm name: one leading slash, no other, 2…255 bytes.
+/// Refuses a name `SegmentName` finds unusable, before any system call.
 func checkSegmentName(_ name: String) throws(ShmError) {
-    let bytes = Array(name.utf8)
-    guard bytes.count >= 2, bytes.count <= 255, bytes.first == UInt8(ascii: "/"),
-          !bytes.dropFirst().contains(UInt8(ascii: "/")), !bytes.contains(0)
-    else {
-        throw ShmError(.invalidArgument, segment: name,
-                       detail: "invalid name: use one leading '/' and no other, e.g. /canary.model.replica")
+    if let problem = SegmentName.problem(name) {
+        throw ShmError(.invalidArgument, segment: name, detail: "invalid name: it \(problem)")
     }
 }

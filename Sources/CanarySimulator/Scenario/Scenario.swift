@@ -1,11 +1,12 @@
+import CanaryConfig
 import CanaryCore
 import Foundation
-import Yams
 
 /// A demo scenario (`agent-config/scenarios/NAME.yaml`): the plan, the
 /// replicas of each version and how they behave, the traffic, the faults and
-/// actions and when they happen, and the outcome it must end in.
-public struct Scenario: Codable, Sendable {
+/// actions and when they happen, and the outcome it must end in. Read by
+/// `Scenario.parse` (Scenario+Reading.swift) through CanaryConfig.
+public struct Scenario: Sendable {
     public struct Replicas: Codable, Sendable, Hashable {
         public var baseline: Int = 2
         public var canary: Int = 2
@@ -37,29 +38,6 @@ public struct Scenario: Codable, Sendable {
     /// Give up (and report a timeout) after this long at real-time speed.
     public var timeout: ScenarioDuration
 
-    enum CodingKeys: String, CodingKey {
-        case name, description, plan, planFile = "plan_file", replicas, traffic, window, baseline, canary
-        case faults, actions, expect, maxSpeed = "max_speed", timeout
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decode(String.self, forKey: .name)
-        description = try c.decodeIfPresent(String.self, forKey: .description) ?? ""
-        plan = try c.decodeIfPresent(String.self, forKey: .plan)
-        planFile = try c.decodeIfPresent(String.self, forKey: .planFile)
-        replicas = try c.decodeIfPresent(Replicas.self, forKey: .replicas) ?? Replicas()
-        traffic = try c.decodeIfPresent(Traffic.self, forKey: .traffic) ?? Traffic()
-        window = try c.decodeIfPresent(ScenarioDuration.self, forKey: .window) ?? .init(milliseconds: 500)
-        baseline = try c.decodeIfPresent(ReplicaProfile.self, forKey: .baseline) ?? ReplicaProfile()
-        canary = try c.decodeIfPresent(ReplicaProfile.self, forKey: .canary) ?? baseline
-        faults = try c.decodeIfPresent([Fault].self, forKey: .faults) ?? []
-        actions = try c.decodeIfPresent([ScenarioAction].self, forKey: .actions) ?? []
-        expect = try c.decode(Expectation.self, forKey: .expect)
-        maxSpeed = try c.decodeIfPresent(Double.self, forKey: .maxSpeed) ?? 1
-        timeout = try c.decodeIfPresent(ScenarioDuration.self, forKey: .timeout) ?? .init(milliseconds: 120_000)
-    }
-
     /// Reads and checks a scenario file; the plan is resolved and parsed so
     /// a broken scenario fails before any process starts.
     public static func load(path: String) throws -> (scenario: Scenario, planSource: String, plan: RolloutPlan) {
@@ -68,9 +46,9 @@ public struct Scenario: Codable, Sendable {
         }
         var scenario: Scenario
         do {
-            scenario = try YAMLDecoder().decode(Scenario.self, from: text)
+            scenario = try parse(yaml: text, file: path)
         } catch {
-            throw ScenarioError("scenario \(path) is invalid: \(error)")
+            throw ScenarioError("scenario \(path) is invalid:\n\(error)")
         }
         var source: String
         if let inline = scenario.plan {

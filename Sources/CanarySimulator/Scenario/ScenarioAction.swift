@@ -2,7 +2,7 @@
 /// failure semantics: an agent killed (SIGKILL) and restarted, or the
 /// coordinator killed and restarted on the same journal.
 public struct ScenarioAction: Codable, Sendable, Hashable {
-    public enum Kind: String, Codable, Sendable, Hashable {
+    public enum Kind: String, Codable, Sendable, Hashable, CaseIterable {
         case killAgent = "kill_agent"
         case restartCoordinator = "restart_coordinator"
     }

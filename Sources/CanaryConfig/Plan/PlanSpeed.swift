@@ -1,18 +1,22 @@
+import CanaryCore
 import Yams
 
 /// Fast-forwards a plan: its durations shrink by the speed factor while its
 /// sample requirements and statistics stay as written, so a faster run makes
-/// the same decisions on the same evidence, only with less waiting.
+/// the same decisions on the same evidence, only with less waiting. Lives
+/// with the YAML layer because it rewrites the plan's text (the coordinator
+/// is given the text, as an operator would give it).
 public enum PlanSpeed {
     static let durationPaths: [[String]] = [
         ["bake", "min_duration"], ["analysis_window"], ["progress_deadline"],
     ]
 
     /// The plan YAML with its durations divided by `speed` (unchanged at 1).
-    public static func scaled(_ source: String, speed: Double) throws -> String {
+    public static func scaled(_ source: String, speed: Double) throws(ConfigError) -> String {
         guard speed != 1 else { return source }
-        guard var root = try Yams.compose(yaml: source), case .mapping = root else {
-            throw ScenarioError("the plan is not a YAML mapping")
+        let composed = try? Yams.compose(yaml: source)
+        guard var root = composed ?? nil, case .mapping = root else {
+            throw ConfigError(file: "plan", message: "the plan is not a YAML mapping")
         }
         for path in durationPaths {
             root = rewrite(root, path: path[...]) { text in
@@ -21,7 +25,11 @@ public enum PlanSpeed {
                 }
             }
         }
-        return try Yams.serialize(node: root)
+        do {
+            return try Yams.serialize(node: root)
+        } catch {
+            throw ConfigError(file: "plan", message: "the fast-forwarded plan cannot be written: \(error)")
+        }
     }
 
     static func rewrite(_ node: Node, path: ArraySlice<String>, _ change: (String) -> String?) -> Node {

@@ -1,4 +1,4 @@
-import CanaryAgent
+import CanaryConfig
 import CanaryCore
 import Testing
 

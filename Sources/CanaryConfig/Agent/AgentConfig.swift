@@ -1,4 +1,5 @@
 import CanaryCore
+import CanaryShm
 import Foundation
 
 /// The agent's configuration (`agent-config/agent.example.yaml` documents
@@ -51,65 +52,69 @@ public struct AgentConfig: Sendable, Equatable {
         "route_page", "histogram", "score_bin_edges", "unacked_capacity", "coordinator_timeout",
         "apply_hook", "log_level", "metrics",
     ]
-
     public static func parse(yaml: String, file: String, hostName: String = ProcessInfo.processInfo.hostName) throws(ConfigError) -> AgentConfig {
-        let root = try ConfigMapping.root(yaml: yaml, file: file, allowed: keys)
-        let model = try root.requiredString("model")
-        let version = try root.requiredString("version")
-        let replica = try root.string("replica") ?? "0"
-        guard let ring = try root.mapping("ring", allowed: ["name", "capacity"]) else {
-            throw root.error(at: "ring", "missing required key 'ring' (the sample ring's name and capacity)")
-        }
-        let ringName = try ring.requiredString("name")
+        let document = ConfigDocument(yaml: yaml, file: file, name: "agent config")
+        guard let root = document.root(allowed: keys) else { throw document.error }
+        // Required values missing are reported like any other issue; the
+        // rest of the file is still read so every problem shows at once.
+        let model = root.required("model")?.nonEmptyString() ?? ""
+        let version = root.required("version")?.nonEmptyString() ?? ""
+        let replica = root["replica"]?.string() ?? "0"
+        let ring = root.required("ring", "the sample ring's name and capacity")?.mapping(allowed: ["name", "capacity"])
+        let ringNode = ring?.required("name")
+        let ringName = ringNode?.nonEmptyString() ?? ""
         // One route page per agent by default: the page has a single writer.
-        let routePage = try root.string("route_page") ?? "\(ringName).route"
+        let routePage = root["route_page"]?.nonEmptyString() ?? "\(ringName).route"
         var config = AgentConfig(
-            agentID: try root.string("agent_id") ?? "\(hostName)/\(replica)",
+            agentID: root["agent_id"]?.nonEmptyString() ?? "\(hostName)/\(replica)",
             model: model, version: version, ringName: ringName, routePageName: routePage)
         config.replica = replica
-        for name in [ringName, routePage] where !name.hasPrefix("/") || name.dropFirst().contains("/") || name.count > 250 {
-            throw root.error(at: name == ringName ? "ring" : "route_page",
-                             "shared-memory names must start with '/' and contain no other '/', got '\(name)'")
-        }
-        if let capacity = try ring.integer("capacity", in: 64...(1 << 26)) {
-            guard capacity & (capacity - 1) == 0 else {
-                throw ring.error(at: "capacity", "ring.capacity must be a power of two, got \(capacity)")
+        if let ringNode, !ringName.isEmpty {
+            if SegmentName.problem(ringName) != nil {
+                ringNode.segmentName(ringName)
+            } else if root["route_page"] == nil {
+                ringNode.segmentName(routePage, what: "the route page named after it")
             }
-            config.ringCapacity = Int(capacity)
         }
-        if let role = try root.string("role") {
-            guard ["baseline", "canary"].contains(role) else {
-                throw root.error(at: "role", "role must be baseline or canary, got '\(role)'")
+        if let node = root["route_page"] { node.segmentName(routePage) }
+        if let node = ring?["capacity"], let capacity = node.integer(in: 64...(1 << 26)) {
+            if capacity & (capacity - 1) == 0 {
+                config.ringCapacity = Int(capacity)
+            } else {
+                node.fail("\(node.path) \(node.quoted) must be a power of two")
             }
-            config.role = role
         }
-        if let ms = try root.durationMs("window", in: 100...60_000) { config.windowMs = ms }
-        if let coordinator = try root.mapping("coordinator", allowed: ["router", "publisher"]) {
-            if let router = try coordinator.string("router") { config.coordinatorRouter = router }
-            if let publisher = try coordinator.string("publisher") { config.coordinatorPublisher = publisher }
+        if let role = root["role"]?.oneOf(["baseline", "canary"]) { config.role = role }
+        if let ms = root["window"]?.durationMs(in: 100...60_000) { config.windowMs = ms }
+        if let coordinator = root.mapping("coordinator", allowed: ["router", "publisher"]) {
+            if let router = coordinator["router"]?.endpoint() { config.coordinatorRouter = router }
+            if let publisher = coordinator["publisher"]?.endpoint() { config.coordinatorPublisher = publisher }
         }
-        config.histogram = try HistogramSettings.parse(root.mapping("histogram", allowed: HistogramSettings.configKeys))
-        if let edges = try root.numberList("score_bin_edges") {
-            guard zip(edges, edges.dropFirst()).allSatisfy({ $0 < $1 }) else {
-                throw root.error(at: "score_bin_edges", "score_bin_edges must be strictly increasing")
+        config.histogram = HistogramSettings.parse(root.mapping("histogram", allowed: HistogramSettings.configKeys))
+        if let node = root["score_bin_edges"], let edges = node.list(of: { $0.number() }) {
+            if zip(edges, edges.dropFirst()).allSatisfy({ $0 < $1 }) {
+                config.scoreBinEdges = edges.map(Float.init)
+            } else {
+                node.fail("score_bin_edges must be strictly increasing")
             }
-            config.scoreBinEdges = edges.map(Float.init)
         }
-        if let capacity = try root.integer("unacked_capacity", in: 1...1_000_000) { config.unackedCapacity = Int(capacity) }
-        if let ms = try root.durationMs("coordinator_timeout", in: 500...600_000) { config.coordinatorTimeoutMs = ms }
-        if let hook = try root.mapping("apply_hook", allowed: ["command", "file"]) {
-            config.applyCommand = try hook.string("command")
-            config.applyFile = try hook.string("file")
+        if let capacity = root["unacked_capacity"]?.integer(in: 1...1_000_000) { config.unackedCapacity = Int(capacity) }
+        if let ms = root["coordinator_timeout"]?.durationMs(in: 500...600_000) { config.coordinatorTimeoutMs = ms }
+        if let hook = root.mapping("apply_hook", allowed: ["command", "file"]) {
+            config.applyCommand = hook["command"]?.string()
+            config.applyFile = hook["file"]?.string()
         }
-        if let level = try root.string("log_level") { config.logLevel = level }
-        if let address = try root.string("metrics") {
-            guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
-                  (0...65_535).contains(port), colon != address.startIndex else {
-                throw root.error(at: "metrics", "metrics must be host:port (e.g. 127.0.0.1:9464), got '\(address)'")
+        if let level = root["log_level"]?.oneOf(LogLevelName.all) { config.logLevel = level }
+        if let node = root["metrics"], let address = node.string() {
+            if let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
+               (0...65_535).contains(port), colon != address.startIndex {
+                config.metricsHost = String(address[..<colon])
+                config.metricsPort = port
+            } else {
+                node.fail("metrics must be host:port (e.g. 127.0.0.1:9464), got \(node.quoted)")
             }
-            config.metricsHost = String(address[..<colon])
-            config.metricsPort = port
         }
+        try document.finish()
         return config
     }
 

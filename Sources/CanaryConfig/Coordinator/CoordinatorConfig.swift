@@ -1,0 +1,82 @@
+import CanaryCore
+import Foundation
+
+/// The coordinator's configuration (`agent-config/coordinator.example.yaml`
+/// documents every field).
+public struct CoordinatorConfig: Sendable, Equatable {
+    /// ZeroMQ endpoint the ROUTER binds (agents' DEALERs connect to it).
+    public var routerEndpoint: String = "tcp://127.0.0.1:7601"
+    /// ZeroMQ endpoint the PUB binds (agents' SUBs connect to it).
+    public var publishEndpoint: String = "tcp://127.0.0.1:7602"
+    /// HTTP API, dashboard and /metrics. Loopback unless told otherwise.
+    public var httpHost: String = "127.0.0.1"
+    /// 0 lets the OS pick (tests); the chosen port is logged and reported.
+    public var httpPort: Int = 7600
+    /// SQLite journal path.
+    public var journalPath: String = "canary-journal.sqlite"
+    /// An agent silent this long is stale: its windows are left out.
+    public var staleAfterMs: Int64 = 3_000
+    /// How often the rollout engine ticks (deadlines, bake time, staleness).
+    public var tickMs: Int64 = 200
+    /// How often the full route table is re-published (heartbeat), at most 1 s.
+    public var republishMs: Int64 = 1_000
+    /// Frames above this are dropped by libzmq before they are buffered.
+    public var maxMessageBytes: Int64 = 2 << 20
+    /// The fleet-wide histogram setting.
+    public var histogram: HistogramSettings = .fleetDefault
+    /// Bearer token required by mutating HTTP calls; nil = no token (loopback use).
+    public var apiToken: String?
+    /// Log level: trace, debug, info, notice, warning, error, critical.
+    public var logLevel: String = "info"
+    /// Where decisions are announced (Notify/WebhookConfig.swift).
+    public var webhooks: [WebhookConfig] = []
+
+    public init() {}
+
+    static let keys: Set<String> = [
+        "router", "publisher", "http", "journal", "stale_after", "tick", "republish",
+        "max_message_bytes", "histogram", "api_token", "api_token_file", "log_level",
+        "webhooks",
+    ]
+
+    /// Parses a configuration file's text; `file` names it in errors.
+    public static func parse(yaml: String, file: String) throws(ConfigError) -> CoordinatorConfig {
+        let document = ConfigDocument(yaml: yaml, file: file, name: "coordinator config")
+        guard let root = document.root(allowed: keys) else { throw document.error }
+        var config = CoordinatorConfig()
+        if let value = root["router"]?.endpoint() { config.routerEndpoint = value }
+        if let value = root["publisher"]?.endpoint() { config.publishEndpoint = value }
+        if let http = root.mapping("http", allowed: ["host", "port"]) {
+            if let host = http["host"]?.nonEmptyString() { config.httpHost = host }
+            if let port = http["port"]?.integer(in: 0...65_535) { config.httpPort = Int(port) }
+        }
+        if let journal = root["journal"]?.nonEmptyString() { config.journalPath = journal }
+        if let ms = root["stale_after"]?.durationMs(in: 200...600_000) { config.staleAfterMs = ms }
+        if let ms = root["tick"]?.durationMs(in: 10...10_000) { config.tickMs = ms }
+        if let ms = root["republish"]?.durationMs(in: 50...1_000) { config.republishMs = ms }
+        if let bytes = root["max_message_bytes"]?.integer(in: 4_096...(64 << 20)) { config.maxMessageBytes = bytes }
+        config.histogram = HistogramSettings.parse(root.mapping("histogram", allowed: HistogramSettings.configKeys))
+        if let token = root["api_token"]?.string() { config.apiToken = token }
+        if let node = root["api_token_file"], let path = node.string() {
+            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+                config.apiToken = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            } else {
+                node.fail("cannot read the token file '\(path)'")
+            }
+        }
+        if let level = root["log_level"]?.oneOf(LogLevelName.all) { config.logLevel = level }
+        config.webhooks = root.mappings("webhooks", allowed: WebhookConfig.keys)?.compactMap(WebhookConfig.init) ?? []
+        if config.routerEndpoint == config.publishEndpoint {
+            root.fail(at: "publisher", "router and publisher must be different endpoints")
+        }
+        try document.finish()
+        return config
+    }
+
+    public static func load(path: String) throws(ConfigError) -> CoordinatorConfig {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigError(file: path, message: "cannot read the file")
+        }
+        return try parse(yaml: text, file: path)
+    }
+}

@@ -1,0 +1,121 @@
+import CanaryCore
+
+extension RolloutPlan {
+    /// Parses and validates a YAML plan. `file` only names the source in
+    /// errors. Every problem found is reported (not just the first), each with
+    /// its line and a sentence saying what is wrong.
+    public static func parse(yaml: String, file: String = "plan.yaml") throws(PlanError) -> RolloutPlan {
+        let document = ConfigDocument(yaml: yaml, file: file, name: "plan", quote: "\"")
+        let plan = PlanParser.plan(document)
+        let issues = document.issues
+        if let plan, issues.isEmpty { return plan }
+        throw PlanError(issues: issues.isEmpty
+            ? [PlanIssue(file: file, line: 0, message: "the plan could not be read")] : issues)
+    }
+}
+
+/// Reads a plan through the strict configuration layer; the sentences are
+/// the plan's own (they name the plan's concepts: steps, guards, bake).
+enum PlanParser {
+    static let topKeys: Set<String> = [
+        "name", "model", "baseline", "canary", "steps", "bake", "analysis_window", "alpha", "pause_before",
+        "on_breach", "progress_deadline", "stale_after", "guards",
+    ]
+    static let bakeKeys: Set<String> = ["min_duration", "min_samples_per_arm"]
+
+    static func plan(_ document: ConfigDocument) -> RolloutPlan? {
+        guard let root = document.root(allowed: topKeys) else { return nil }
+        let model = root.required("model")?.nonEmptyString()
+        let baseline = root.required("baseline")?.nonEmptyString()
+        let canary = root.required("canary")?.nonEmptyString()
+        if let baseline, let canary, baseline == canary {
+            root.fail(at: "canary", "canary and baseline must be different versions, both are \"\(canary)\"")
+        }
+        let steps = parseSteps(root)
+        let bake = parseBake(root["bake"])
+        let analysisWindow = duration(root["analysis_window"], default: 60_000, positive: true)
+        let staleAfter = duration(root["stale_after"], default: 5_000, positive: true)
+        let deadline = root["progress_deadline"].map { duration($0, default: 0, positive: true) }
+        var alpha = 0.01
+        if let node = root["alpha"] {
+            if let value = node.scalar.flatMap(PercentText.fraction), value > 0, value < 1 {
+                alpha = value
+            } else {
+                node.fail("alpha must be a probability strictly between 0 and 1 (e.g. 0.01), got \(node.quoted)")
+            }
+        }
+        let onBreach = root["on_breach"]?.oneOf(BreachAction.self) ?? .rollback
+        var pauseBefore: [UInt32] = []
+        for item in root["pause_before"]?.list() ?? [] {
+            guard let ppm = weight(item) else { continue }
+            if !steps.contains(ppm) { item.fail("pause_before \(item.quoted) is not one of the steps") }
+            pauseBefore.append(ppm)
+        }
+        var guards: [Guard] = []
+        if let node = root["guards"] {
+            var seen: Set<String> = []
+            for item in node.list() ?? [] {
+                guard let parsed = parseGuard(item) else { continue }
+                if !seen.insert(parsed.name).inserted {
+                    item.fail("guard name \"\(parsed.name)\" is used twice; give one of them a distinct name")
+                }
+                guards.append(parsed)
+            }
+        } else {
+            root.node.fail("the plan has no guards; add at least one (e.g. error_rate) so a bad canary can be rolled back")
+        }
+
+        guard let model, let baseline, let canary, let bake, !document.hasIssues else { return nil }
+        let plan = RolloutPlan(
+            name: root["name"]?.string(), model: model, baseline: baseline, canary: canary, stepsPPM: steps,
+            bake: bake, analysisWindowMs: analysisWindow, alpha: alpha, pauseBeforePPM: pauseBefore,
+            onBreach: onBreach, progressDeadlineMs: deadline, staleAfterMs: staleAfter, guards: guards)
+        // Anything the node-level checks missed, reported without a line.
+        do {
+            try plan.validate(file: document.file)
+        } catch {
+            error.issues.forEach(document.add)
+            return nil
+        }
+        return plan
+    }
+
+    // MARK: Sections
+
+    static func parseSteps(_ root: ConfigMapping) -> [UInt32] {
+        guard let node = root["steps"] else {
+            root.node.fail("the plan has no steps; list canary weights such as [1%, 10%, 50%, 100%]")
+            return []
+        }
+        guard let items = node.list() else { return [] }
+        var steps: [UInt32] = []
+        for item in items {
+            guard let ppm = weight(item) else { continue }
+            if let last = steps.last, ppm <= last {
+                item.fail("steps must increase: \(item.quoted) does not exceed the previous step \(PercentText.text(ppm: last))")
+            }
+            steps.append(ppm)
+        }
+        if items.isEmpty { node.fail("steps is empty; list at least one canary weight") }
+        return steps
+    }
+
+    static func parseBake(_ node: ConfigNode?) -> Bake? {
+        guard let node else { return Bake(minDurationMs: 60_000, minSamplesPerArm: 1_000) }
+        guard let bake = node.mapping(allowed: bakeKeys) else { return nil }
+        let minDuration = duration(bake["min_duration"], default: 60_000, positive: false)
+        let minSamples = bake["min_samples_per_arm"].map { $0.integer(in: 0...Int64.max) ?? 0 } ?? 1_000
+        return Bake(minDurationMs: minDuration, minSamplesPerArm: UInt64(minSamples))
+    }
+
+    // MARK: Scalars
+
+    static func weight(_ node: ConfigNode) -> UInt32? {
+        node.ppm(in: 1...Int64(RolloutPlan.fullWeightPPM)).map { UInt32($0) }
+    }
+
+    static func duration(_ node: ConfigNode?, default value: Int64, positive: Bool) -> Int64 {
+        guard let node else { return value }
+        return node.durationMs(in: (positive ? 1 : 0)...Int64.max) ?? value
+    }
+}
