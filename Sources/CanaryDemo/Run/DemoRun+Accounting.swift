@@ -29,9 +29,7 @@ extension DemoRun {
                 }
                 summary.ringLost = list.reduce(0) { $0 + $1.ringLostTotal }
             }
-            // The agents have exited, so their last windows were acked,
-            // and the coordinator acks only what its journal committed.
-            if let counted = await api.countedSamples(model: plan.model) { summary.samplesCounted = counted }
+            if let counted = await settledCounts(written: summary.samplesWrittenTotal) { summary.samplesCounted = counted }
         }
         summary.countsUnavailable = summary.samplesCounted.isEmpty && summary.samplesWrittenTotal > 0
         await processes.stopCoordinator()
@@ -58,6 +56,26 @@ extension DemoRun {
         if let pages = routeWatch?.snapshot {
             for page in pages { summary.routePagesCanaryPPM[page.name] = page.canaryPPM }
             summary.lastRouteZeroMs = pages.compactMap(\.droppedToZeroMs).max()
+        }
+    }
+
+    /// The counts once the agents have stopped. An agent waits only a
+    /// moment for its last window's ack before it exits, so on a loaded
+    /// machine that window may still be on its way into the journal: read
+    /// until the counts reach what was written or stop moving for a second.
+    func settledCounts(written: UInt64, timeout: Duration = .seconds(5)) async -> [String: UInt64]? {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        var last: [String: UInt64]?
+        var lastChange = ContinuousClock.now
+        while true {
+            let counted = await api.countedSamples(model: plan.model)
+            if let counted, counted.values.reduce(0, +) >= written { return counted }
+            if counted != last {
+                last = counted
+                lastChange = ContinuousClock.now
+            }
+            if ContinuousClock.now >= deadline || ContinuousClock.now - lastChange >= .seconds(1) { return last }
+            await ChildProcess.pause(.milliseconds(100))
         }
     }
 
