@@ -128,10 +128,22 @@ let package = Package(
             dependencies: ["CanaryCore", "CanaryConfig", "CanaryShm"],
             swiftSettings: strict
         ),
+        // The demo: a client of the real processes through typed channels
+        // (agent configs, the coordinator's ready file, the HTTP API).
+        .target(
+            name: "CanaryDemo",
+            dependencies: [
+                "CanaryCore", "CanaryConfig", "CanaryShm", "CanarySimulator",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "CanaryCLI",
             dependencies: [
                 "CanaryCore", "CanaryConfig", "CanaryShm", "CanaryAgent", "CanaryCoordinator", "CanarySimulator",
+                "CanaryDemo",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -190,7 +202,7 @@ let package = Package(
         .testTarget(name: "CanaryWireTests", dependencies: ["CanaryWire", "CanaryCore"], swiftSettings: strict),
         .testTarget(
             name: "CanaryDemoTests",
-            dependencies: ["CanarySimulator", "CanaryCLI", "CanaryCoordinator", "CanaryShm", "CanaryCore"],
+            dependencies: ["CanaryDemo", "CanarySimulator", "CanaryShm", "CanaryCore"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import CanaryConfig
 import CanaryCoordinator
 import CanaryConfig
 import CanaryCore

@@ -1,15 +1,10 @@
 import ArgumentParser
-import CanarySimulator
-import Dispatch
-import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import CanaryDemo
 
 /// `canary demo`: the whole system on one machine — coordinator, one agent
 /// per replica, synthetic replicas and traffic, all separate processes on
 /// loopback talking through real shared memory and real ZeroMQ.
-struct DemoCommand: ParsableCommand {
+struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Run a canary rollout end to end on this machine with synthetic replicas.",
@@ -63,51 +58,13 @@ struct DemoCommand: ParsableCommand {
         if measure != nil && journal != nil { throw ValidationError("--measure runs several times: leave out --journal") }
     }
 
-    func run() throws {
-        let path = try ScenarioCatalog.path(for: scenario)
-        Self.handleSignals()
-        if let count = measure {
-            let summaries = try (0..<count).map { i -> DemoSummary in
-                print("run \(i + 1)/\(count) …")
-                fflush(nil)
-                return try runOnce(path: path, progress: false, browser: false)
-            }
-            print(DemoMeasurement(summaries: summaries).report)
-            if summaries.contains(where: { !$0.passed }) { throw ExitCode(1) }
-            return
-        }
-        let summary = try runOnce(path: path, progress: !quiet, browser: !noBrowser)
-        if quiet { print("\(summary.scenario): \(summary.outcome) (expected \(summary.expectedOutcome))") }
-        if demoInterrupted.load(ordering: .relaxed) { throw ExitCode(130) }
-        if !summary.passed { throw ExitCode(1) }
+    func run() async throws {
+        let session = DemoSession(
+            options: DemoOptions(scenarioPath: try ScenarioCatalog.path(for: scenario), replicas: replicas, rps: rps,
+                                 speed: speed, port: port, openBrowser: !noBrowser, runDirectory: journal,
+                                 printProgress: !quiet),
+            measure: measure, quiet: quiet, summaryJSON: summaryJSON)
+        let status = try await session.run(logger: LogSetup.logger(label: "canary.demo", level: "warning"))
+        if status != 0 { throw ExitCode(status) }
     }
-
-    func runOnce(path: String, progress: Bool, browser: Bool) throws -> DemoSummary {
-        let demo = try DemoRun(options: .init(
-            scenarioPath: path, replicas: replicas, rps: rps, speed: speed, port: port,
-            openBrowser: browser, runDirectory: journal, printProgress: progress))
-        let summary = demo.run()
-        if let summaryJSON {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(summary).write(to: URL(fileURLWithPath: summaryJSON))
-        }
-        if demoInterrupted.load(ordering: .relaxed) { throw ExitCode(130) }
-        return summary
-    }
-
-    /// Ctrl-C and SIGTERM end the run gracefully (the loop polls the flag),
-    /// so the summary is printed and every child is stopped.
-    static func handleSignals() {
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { demoInterrupted.store(true, ordering: .relaxed) }
-            source.resume()
-            signalSources.append(source)
-        }
-    }
-
-    /// Kept alive for the process lifetime; touched only from `run()`.
-    nonisolated(unsafe) static var signalSources: [any DispatchSourceSignal] = []
 }

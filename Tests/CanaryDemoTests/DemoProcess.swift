@@ -1,4 +1,4 @@
-import CanaryCLI
+import CanaryDemo
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -42,53 +42,17 @@ struct DemoProcess {
     func run(timeout: Duration) async throws -> (summary: DemoSummary, output: String) {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let log = directory + "/demo.out"
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for sig in [SIGINT, SIGTERM, SIGPIPE] { sigaddset(&defaults, sig) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF))
-        let exe = try Self.executable()
-        let argv = ([exe] + arguments).map { strdup($0) }
-        let envp = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") }
-        defer { (argv + envp).forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = (argv + [nil]).withUnsafeBufferPointer { args in
-            (envp + [nil]).withUnsafeBufferPointer { env in
-                posix_spawn(&pid, exe, &actions, &attributes, UnsafeMutablePointer(mutating: args.baseAddress!),
-                            UnsafeMutablePointer(mutating: env.baseAddress!))
-            }
-        }
-        guard rc == 0 else { throw DemoTestError("posix_spawn failed: \(rc)") }
+        let demo = try ChildProcess.spawn(name: "demo \(scenario)", executable: try Self.executable(), arguments: arguments,
+                                          logPath: log, ownProcessGroup: true, truncateLog: true)
         // The group id is the demo's pid; kill it whatever happens below.
-        defer {
-            kill(-pid, SIGKILL)
-            var status: Int32 = 0
-            _ = waitpid(pid, &status, WNOHANG)
-        }
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        var exited = false
-        while ContinuousClock.now < deadline {
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid { exited = true; break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        defer { demo.signalGroup(SIGKILL) }
+        let exited = await demo.wait(timeout: timeout)
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         guard exited else {
             throw DemoTestError("demo \(scenario) did not finish within \(timeout); output:\n\(output)")
         }
         // Everything the demo started must be gone already, not only after our kill.
-        let groupAlive = kill(-pid, 0) == 0
-        #expect(!groupAlive, "processes of the demo's group are still running after it exited")
+        #expect(!demo.groupAlive, "processes of the demo's group are still running after it exited")
         guard let data = FileManager.default.contents(atPath: directory + "/summary.json") else {
             throw DemoTestError("demo \(scenario) wrote no summary; output:\n\(output)")
         }

@@ -1,4 +1,4 @@
-import CanaryCLI
+import CanaryDemo
 import Foundation
 import Testing
 

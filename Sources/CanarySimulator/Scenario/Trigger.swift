@@ -21,14 +21,18 @@ public struct Trigger: Codable, Sendable, Hashable {
     }
 }
 
-/// Watches the canary weight and says when a trigger is due.
+/// Watches the canary weight and says when a trigger is due. The simulator
+/// is the one observer (it reads the route pages the traffic follows) and
+/// reports `reachedMs` in its status, so faults and the demo's actions are
+/// anchored to the same moment a step was reached.
 public struct TriggerClock: Sendable {
     public let stepsPPM: [UInt32]
     /// Wall time (ms) each step was first seen, by 0-based index.
     public private(set) var reachedMs: [Int: Int64] = [:]
 
-    public init(stepsPPM: [UInt32]) {
+    public init(stepsPPM: [UInt32], reachedMs: [Int: Int64] = [:]) {
         self.stepsPPM = stepsPPM
+        self.reachedMs = reachedMs
     }
 
     /// Records an observation of the canary weight at `nowMs`.

@@ -99,6 +99,7 @@ public final class Simulator {
         }
         status.canaryPPM = canaryPPM
         triggers.observe(canaryPPM: canaryPPM, nowMs: nowMs)
+        status.stepReachedMs = triggers.reachedMs
         for fault in spec.faults where !faultActive.contains(fault.name) {
             guard let due = triggers.dueMs(fault.trigger), nowMs >= due else { continue }
             faultActive.insert(fault.name)

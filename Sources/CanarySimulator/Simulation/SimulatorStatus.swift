@@ -14,6 +14,9 @@ public struct SimulatorStatus: Codable, Sendable, Equatable {
     public var faultOnsetMs: [String: Int64] = [:]
     /// The canary's weight on the route pages as last read.
     public var canaryPPM: UInt32 = 0
+    /// Wall time (ms) each step of the plan (0-based) was first seen on the
+    /// route pages: the one "step reached" that faults and actions share.
+    public var stepReachedMs: [Int: Int64] = [:]
     public var updatedMs: Int64 = 0
     /// True once the simulator stopped and the counts are final.
     public var final: Bool = false

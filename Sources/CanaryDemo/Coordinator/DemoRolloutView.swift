@@ -3,7 +3,7 @@ import CanaryCore
 /// The part of the coordinator's rollout JSON (`GET /api/v1/rollouts/{id}`)
 /// the demo shows. Decoded leniently on its own so the demo keeps working
 /// when the API grows fields.
-struct DemoRolloutView: Decodable {
+struct DemoRolloutView: Decodable, Sendable {
     var id: String
     var phase: String
     var step: Int

@@ -6,11 +6,11 @@ import Glibc
 /// A tiny blocking HTTP/1.1 client for the coordinator's API on loopback:
 /// the demo needs a handful of JSON calls, and a socket keeps it free of a
 /// libcurl dependency (FoundationNetworking) on a fresh machine.
-struct LoopbackHTTP {
+struct LoopbackHTTP: Sendable {
     let port: Int
     var timeout: Duration = .seconds(5)
 
-    struct Response {
+    struct Response: Sendable {
         var status: Int
         var body: Data
     }

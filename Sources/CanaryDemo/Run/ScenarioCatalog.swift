@@ -3,8 +3,8 @@ import Foundation
 /// Finds a scenario by name: in agent-config/scenarios/ under the current
 /// folder or its parents (a checkout), then next to the executable's
 /// checkout (`.build/debug/canary` → the repository root).
-enum ScenarioCatalog {
-    static func path(for nameOrPath: String) throws -> String {
+public enum ScenarioCatalog {
+    public static func path(for nameOrPath: String) throws -> String {
         let fm = FileManager.default
         if nameOrPath.hasSuffix(".yaml") || nameOrPath.contains("/") {
             guard fm.fileExists(atPath: nameOrPath) else { throw DemoError("no scenario file at \(nameOrPath)") }
@@ -16,7 +16,7 @@ enum ScenarioCatalog {
             roots.append(dir)
             dir = (dir as NSString).deletingLastPathComponent
         }
-        if let exe = try? DemoRun.selfExecutable() {
+        if let exe = try? CanaryExecutable.path() {
             var dir = (exe as NSString).deletingLastPathComponent
             while !dir.isEmpty && dir != "/" {
                 roots.append(dir)

@@ -32,6 +32,9 @@ public struct DemoSummary: Codable, Sendable {
     public var routePagesCanaryPPM: [String: UInt32] = [:]
     public var samplesWritten: [String: UInt64] = [:]
     public var samplesCounted: [String: UInt64] = [:]
+    /// The coordinator had stopped (e.g. Ctrl-C reached it too) before the
+    /// demo could ask it for its counts: `samplesCounted` says nothing.
+    public var countsUnavailable: Bool = false
     public var ringLost: UInt64 = 0
     public var agents: [AgentCounts] = []
     public var actions: [String] = []
