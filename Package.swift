@@ -33,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // MARK: C shims
@@ -69,6 +71,20 @@ let package = Package(
             dependencies: [.product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: strict
         ),
+        // The coordinator's HTTP API as types, its error envelope and one client
+        // (JSON calls and server-sent events), shared by every caller.
+        .target(
+            name: "CanaryAPI",
+            dependencies: [
+                "CanaryCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            // The OpenAPI document, compiled into the binary: nothing to find at run time.
+            resources: [.embedInCode("Resources/openapi.json")],
+            swiftSettings: strict
+        ),
         .target(
             name: "CanaryAgent",
             dependencies: [
@@ -87,7 +103,8 @@ let package = Package(
         .target(
             name: "CanaryCoordinator",
             dependencies: [
-                "CanaryCore", "CanaryWire", "ZeroMQ",
+                "CanaryCore", "CanaryWire", "ZeroMQ", "CanaryAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 "CanaryMetrics",
@@ -108,7 +125,7 @@ let package = Package(
             name: "CanaryCLI",
             dependencies: [
                 "CanaryCore", "CanaryWire", "ZeroMQ", "CanaryShm", "CanaryAgent", "CanaryCoordinator",
-                "CanarySimulator",
+                "CanarySimulator", "CanaryAPI",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -163,7 +180,7 @@ let package = Package(
         .testTarget(
             name: "CanaryServiceTests",
             dependencies: [
-                "CanaryAgent", "CanaryCoordinator", "CanaryCLI", "CanaryCore", "CanaryWire", "CanaryShm", "ZeroMQ",
+                "CanaryAgent", "CanaryCoordinator", "CanaryCLI", "CanaryCore", "CanaryWire", "CanaryShm", "ZeroMQ", "CanaryAPI",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -173,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "CanaryDashboardTests",
             dependencies: [
-                "CanaryCoordinator", "CanaryAgent", "CanaryCore", "CanaryWire", "CanaryShm", "ZeroMQ",
+                "CanaryCoordinator", "CanaryAgent", "CanaryCore", "CanaryWire", "CanaryShm", "ZeroMQ", "CanaryAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

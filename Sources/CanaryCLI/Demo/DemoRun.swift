@@ -1,3 +1,4 @@
+import CanaryAPI
 import CanaryCoordinator
 import CanaryCore
 import CanaryShm

@@ -1,3 +1,4 @@
+import CanaryAPI
 import CanaryCore
 import CanaryWire
 import Foundation
@@ -470,13 +471,6 @@ public actor CoordinatorEngine {
     static func hex(_ bytes: [UInt8]) -> String {
         bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
     }
-}
-
-/// A decision as journaled and streamed.
-public struct DecisionEvent: Codable, Sendable, Equatable {
-    public var rolloutID: String
-    public var model: String
-    public var decision: Decision
 }
 
 /// What the wire side has received and refused, by reason.

@@ -1,3 +1,4 @@
+import CanaryAPI
 import Foundation
 import GRDB
 
@@ -173,6 +174,19 @@ public final class Journal: Sendable {
                 .filter(Column("model") == model && Column("second") >= sinceSecond)
                 .order(Column("second"))
                 .fetchAll(db)
+        }
+    }
+
+    /// Everything counted for a model, per version (by name): its per-second
+    /// buckets summed, all rollouts, all time.
+    public func totals(model: String) throws(JournalError) -> [ModelTotals.Version] {
+        try read("read totals of \(model)") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT version, SUM(requests), SUM(errors), SUM(labeled), SUM(correct)
+                FROM aggregate WHERE model = ? GROUP BY version ORDER BY version
+                """, arguments: [model]).map { row in
+                ModelTotals.Version(version: row[0], requests: row[1], errors: row[2], labeled: row[3], correct: row[4])
+            }
         }
     }
 

@@ -51,10 +51,7 @@ public final class Coordinator: Service, Sendable {
             throw error
         }
         let pump = WirePump(loop: loop, engine: engine, logger: logger)
-        let router = Router()
-        APIRoutes(engine: engine, pump: pump, token: config.apiToken, clock: clock).register(on: router)
-        DashboardRoutes(engine: engine, clock: clock).register(on: router)
-        MetricsRoute(engine: engine, clock: clock).register(on: router)
+        let router = CoordinatorRouter.make(engine: engine, pump: pump, token: config.apiToken, clock: clock)
         let engine = self.engine
         let clock = self.clock
         let config = self.config
