@@ -33,8 +33,11 @@ public struct CoordinatorAPIClient: Sendable {
         baseURL: URL, token: String? = nil, timeout: Duration = .seconds(10),
         _ body: (CoordinatorAPIClient) async throws -> Result
     ) async throws -> Result {
-        let configuration = HTTPClient.Configuration(
+        var configuration = HTTPClient.Configuration(
             timeout: .init(connect: TimeAmount(timeout), read: TimeAmount(max(timeout, .seconds(60)))))
+        // A refused connection is an answer ("not running"), not a reason to
+        // retry until the timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         let client = CoordinatorAPIClient(baseURL: baseURL, token: token, timeout: timeout, httpClient: http)
         let result: Swift.Result<Result, any Error>
@@ -151,9 +154,9 @@ public struct CoordinatorAPIClient: Sendable {
             default: return "\(error)"
             }
         }
+        // NIO names the errno in its message (e.g. "connect(...): Connection refused (errno: 111)").
         let text = "\(error)"
-        if text.contains("connection reset") { return "the connection was reset" }
-        if text.contains("refused") || text.contains("ECONNREFUSED") || text.contains("errno: 111") { return "connection refused" }
+        if text.contains("Connection refused") || text.contains("errno: 111") { return "connection refused" }
         return text
     }
 }

@@ -81,8 +81,13 @@ import Testing
     }
 
     @Test func noCoordinatorIsUnreachable() async throws {
-        let client = CoordinatorAPIClient(baseURL: URL(string: "http://127.0.0.1:1")!, timeout: .seconds(5))
-        let error = await #expect(throws: APIClientError.self) { try await client.rollouts() }
-        #expect(error?.code == .unreachable && error?.status == nil, "\(String(describing: error))")
+        let started = ContinuousClock.now
+        let error = await #expect(throws: APIClientError.self) {
+            try await CoordinatorAPIClient.withClient(baseURL: URL(string: "http://127.0.0.1:1")!, timeout: .seconds(20)) { client in
+                try await client.rollouts()
+            }
+        }
+        #expect(error?.code == .unreachable && error?.status == nil && error?.message == "connection refused", "\(String(describing: error))")
+        #expect(ContinuousClock.now - started < .seconds(10), "a refused connection is not retried until the timeout")
     }
 }
