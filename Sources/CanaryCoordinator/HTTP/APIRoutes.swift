@@ -143,12 +143,10 @@ struct APIRoutes: Sendable {
                         body: ResponseBody(asyncSequence: stream))
     }
 
-    /// A plan is sent as YAML, or as JSON `{"plan": "<yaml>"}`.
+    /// A plan is sent as YAML, or as JSON `{"plan": "<yaml>"}` (``PlanStartRequest``).
     static func planSource(_ body: String) -> String {
-        if body.first == "{", let data = body.data(using: .utf8),
-           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-           let plan = object["plan"] as? String {
-            return plan
+        if body.first == "{", let request = try? JSONDecoder().decode(PlanStartRequest.self, from: Data(body.utf8)) {
+            return request.plan
         }
         return body
     }
