@@ -36,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // MARK: C shims
@@ -81,6 +83,20 @@ let package = Package(
             dependencies: [.product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: strict
         ),
+        // The coordinator's HTTP API as types, its error envelope and one client
+        // (JSON calls and server-sent events), shared by every caller.
+        .target(
+            name: "CanaryAPI",
+            dependencies: [
+                "CanaryCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            // The OpenAPI document, compiled into the binary: nothing to find at run time.
+            resources: [.embedInCode("Resources/openapi.json")],
+            swiftSettings: strict
+        ),
         .target(
             name: "CanaryAgent",
             dependencies: [
@@ -97,7 +113,8 @@ let package = Package(
         .target(
             name: "CanaryCoordinator",
             dependencies: [
-                "CanaryCore", "CanaryConfig", "CanaryWire", "ZeroMQ",
+                "CanaryCore", "CanaryConfig", "CanaryWire", "ZeroMQ", "CanaryAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 "CanaryMetrics",
@@ -143,7 +160,7 @@ let package = Package(
             name: "CanaryCLI",
             dependencies: [
                 "CanaryCore", "CanaryConfig", "CanaryShm", "CanaryAgent", "CanaryCoordinator", "CanarySimulator",
-                "CanaryDemo",
+                "CanaryDemo", "CanaryAPI",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -209,7 +226,7 @@ let package = Package(
             name: "CanaryServiceTests",
             dependencies: [
                 "CanaryAgent", "CanaryConfig", "CanaryCoordinator", "CanaryCLI", "CanaryCore", "CanaryWire", "CanaryShm",
-                "ZeroMQ", .product(name: "Logging", package: "swift-log"),
+                "ZeroMQ", "CanaryAPI", .product(name: "Logging", package: "swift-log"),
                 // ReadModelTests rewinds a journal to its pre-v3 schema.
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -220,7 +237,7 @@ let package = Package(
         .testTarget(
             name: "CanaryDashboardTests",
             dependencies: [
-                "CanaryCoordinator", "CanaryAgent", "CanaryConfig", "CanaryCore", "CanaryWire", "CanaryShm", "ZeroMQ",
+                "CanaryCoordinator", "CanaryAgent", "CanaryConfig", "CanaryCore", "CanaryWire", "CanaryShm", "ZeroMQ", "CanaryAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,23 +1,11 @@
+import CanaryAPI
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
-/// A plain HTTP client for the tests: what a script or `curl` would do.
+/// Raw calls for the tests through the API client: what a script or `curl` would do.
 enum HTTP {
-    struct Reply: Sendable {
-        let status: Int
-        let body: Data
-        var text: String { String(decoding: body, as: UTF8.self) }
-    }
-
-    static func request(_ method: String, _ url: String, body: Data? = nil, token: String? = nil) async throws -> Reply {
-        var request = URLRequest(url: URL(string: url)!, timeoutInterval: 10)
-        request.httpMethod = method
-        request.httpBody = body
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return Reply(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)
+    /// `url` is the whole address (the client's base, with an empty path).
+    static func request(_ method: String, _ url: String, body: Data? = nil, token: String? = nil) async throws -> CoordinatorAPIClient.Response {
+        try await CoordinatorAPIClient(baseURL: URL(string: url)!, token: token).send(method, "", body: body)
     }
 
     static func json(_ url: String) async throws -> Any {

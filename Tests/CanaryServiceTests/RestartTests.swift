@@ -1,3 +1,4 @@
+import CanaryAPI
 import CanaryAgent
 import CanaryCoordinator
 import CanaryCore

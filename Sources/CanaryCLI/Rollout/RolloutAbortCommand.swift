@@ -1,4 +1,5 @@
 import ArgumentParser
+import CanaryAPI
 
 /// `canary rollout abort ID`.
 struct RolloutAbortCommand: AsyncParsableCommand {
@@ -13,6 +14,6 @@ struct RolloutAbortCommand: AsyncParsableCommand {
     var id: String
 
     func run() async throws {
-        try await RolloutOperatorCall.run(options, id: id, action: "abort")
+        try await RolloutOperatorCall.run(options, id: id, command: .abort)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CanaryAPI
 import Foundation
 
 /// Why a `canary rollout` command failed, and the exit status scripts see
@@ -17,6 +18,27 @@ struct RolloutFailure: Error, CustomStringConvertible {
     var details: [String] = []
 
     var description: String { ([message] + details.filter { $0 != message && !message.hasSuffix($0) }).joined(separator: "\n  ") }
+}
+
+extension RolloutFailure {
+    /// What the API client's error means to an operator: 4xx answers are
+    /// refusals (1); no answer, 5xx and answers this CLI cannot read are
+    /// "unavailable" (3).
+    init(_ error: APIClientError, coordinator: URL) {
+        switch error.code {
+        case .refused:
+            self.init(kind: .refused, message: error.message, details: error.details)
+        case .unreachable:
+            let cause = error.message == "no answer in time" ? "no answer in time (see --timeout)" : error.message
+            self.init(kind: .unavailable,
+                      message: "cannot reach the coordinator at \(coordinator.absoluteString): \(cause) (is it running? see --coordinator)")
+        case .undecodable:
+            self.init(kind: .unavailable,
+                      message: "the coordinator's answer is not the JSON this CLI expects (a different version?): \(error.message)")
+        default:
+            self.init(kind: .unavailable, message: error.message, details: error.details)
+        }
+    }
 }
 
 /// The exit status of `status --exit-status` for a finished, failed rollout.

@@ -1,4 +1,4 @@
-import CanaryCoordinator
+import CanaryAPI
 import CanaryCore
 import Foundation
 

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CanaryCoordinator
+import CanaryAPI
 
 /// `canary rollout list`: every rollout the coordinator knows, newest first.
 struct RolloutListCommand: AsyncParsableCommand {
@@ -11,15 +11,15 @@ struct RolloutListCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let client = try options.client()
-            let answer = try await client.get("/api/v1/rollouts")
-            if options.json {
-                print(RolloutFormat.prettyJSON(answer.body))
-                return
+            try await options.withClient { client in
+                let answer = try await client.rollouts()
+                if options.json {
+                    print(RolloutFormat.prettyJSON(answer.body))
+                    return
+                }
+                if answer.value.isEmpty { print("no rollouts") }
+                for view in answer.value { print(RolloutFormat.listLine(view)) }
             }
-            let views = try client.decode([RolloutView].self, from: answer)
-            if views.isEmpty { print("no rollouts") }
-            for view in views { print(RolloutFormat.listLine(view)) }
         }
     }
 }

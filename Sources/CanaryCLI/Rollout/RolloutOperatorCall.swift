@@ -1,27 +1,28 @@
-import CanaryCoordinator
+import CanaryAPI
 import Foundation
 
 /// What pause, resume, promote, abort and weight share: one mutating call on
 /// a rollout, then its status line (or the JSON) on success.
 enum RolloutOperatorCall {
-    static func run(_ options: RolloutOptions, method: String = "POST", id: String, action: String, body: Data? = nil) async throws {
+    static func run(
+        _ options: RolloutOptions,
+        _ call: @Sendable (CoordinatorAPIClient) async throws(APIClientError) -> CoordinatorAPIClient.Reply<RolloutView>
+    ) async throws {
         try await reportingFailures {
-            let client = try options.client()
-            let path = "/api/v1/rollouts/\(escape(id))/\(action)"
-            let answer = try await client.send(method, path, body: body)
-            if options.json {
-                print(RolloutFormat.prettyJSON(answer.body))
-            } else {
-                let view = try client.decode(RolloutView.self, from: answer)
-                print(RolloutFormat.statusLine(view))
-                if let decision = view.lastDecision { print("  \(decision.reason)") }
+            try await options.withClient { client in
+                let answer = try await call(client)
+                if options.json {
+                    print(RolloutFormat.prettyJSON(answer.body))
+                } else {
+                    print(RolloutFormat.statusLine(answer.value))
+                    if let decision = answer.value.lastDecision { print("  \(decision.reason)") }
+                }
             }
         }
     }
 
-    /// Ids are the coordinator's own (letters, digits, dashes), but a typo
-    /// must not turn into another path.
-    static func escape(_ id: String) -> String {
-        id.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? id
+    /// `pause`, `resume`, `promote` and `abort`.
+    static func run(_ options: RolloutOptions, id: String, command: CoordinatorAPIClient.Command) async throws {
+        try await run(options) { client throws(APIClientError) in try await client.command(command, rolloutID: id) }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CanaryAPI
 import Foundation
 
 /// Options every `canary rollout` subcommand shares.
@@ -37,9 +38,16 @@ struct RolloutOptions: ParsableArguments {
         return url
     }
 
-    func client() throws -> CoordinatorClient {
+    /// Runs `body` with an API client for these options (its HTTP client is
+    /// shut down afterwards); the client's errors become `RolloutFailure`s.
+    func withClient<Result: Sendable>(_ body: (CoordinatorAPIClient) async throws -> Result) async throws -> Result {
         let environment = ProcessInfo.processInfo.environment
         let token = self.token ?? environment["CANARY_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-        return CoordinatorClient(base: try baseURL(), token: token, timeout: timeout)
+        let base = try baseURL()
+        do {
+            return try await CoordinatorAPIClient.withClient(baseURL: base, token: token, timeout: .seconds(timeout), body)
+        } catch let error as APIClientError {
+            throw RolloutFailure(error, coordinator: base)
+        }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CanaryAPI
 
 /// `canary rollout pause ID`.
 struct RolloutPauseCommand: AsyncParsableCommand {
@@ -13,6 +14,6 @@ struct RolloutPauseCommand: AsyncParsableCommand {
     var id: String
 
     func run() async throws {
-        try await RolloutOperatorCall.run(options, id: id, action: "pause")
+        try await RolloutOperatorCall.run(options, id: id, command: .pause)
     }
 }

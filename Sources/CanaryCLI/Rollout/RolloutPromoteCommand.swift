@@ -1,4 +1,5 @@
 import ArgumentParser
+import CanaryAPI
 
 /// `canary rollout promote ID`.
 struct RolloutPromoteCommand: AsyncParsableCommand {
@@ -13,6 +14,6 @@ struct RolloutPromoteCommand: AsyncParsableCommand {
     var id: String
 
     func run() async throws {
-        try await RolloutOperatorCall.run(options, id: id, action: "promote")
+        try await RolloutOperatorCall.run(options, id: id, command: .promote)
     }
 }

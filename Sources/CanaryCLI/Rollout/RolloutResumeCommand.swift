@@ -1,4 +1,5 @@
 import ArgumentParser
+import CanaryAPI
 
 /// `canary rollout resume ID`.
 struct RolloutResumeCommand: AsyncParsableCommand {
@@ -13,6 +14,6 @@ struct RolloutResumeCommand: AsyncParsableCommand {
     var id: String
 
     func run() async throws {
-        try await RolloutOperatorCall.run(options, id: id, action: "resume")
+        try await RolloutOperatorCall.run(options, id: id, command: .resume)
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CanaryCoordinator
+import CanaryAPI
 import Foundation
 
 /// `canary rollout start --plan FILE`: sends a plan, prints the new rollout.
@@ -39,21 +39,22 @@ struct RolloutStartCommand: AsyncParsableCommand {
             guard let source = FileManager.default.contents(atPath: path) else {
                 throw RolloutFailure(kind: .refused, message: "cannot read the plan file '\(path)'")
             }
-            let client = try options.client()
-            let answer: CoordinatorClient.Answer
-            do throws(RolloutFailure) {
-                answer = try await client.send("POST", "/api/v1/rollouts", body: source, contentType: "application/yaml")
-            } catch {
-                // The coordinator names the plan "request body"; name the file instead.
-                throw RolloutFailure(kind: error.kind, message: Self.locate(error.message, path),
-                                     details: error.details.map { Self.locate($0, path) })
-            }
-            if options.json {
-                print(RolloutFormat.prettyJSON(answer.body))
-            } else {
-                let view = try client.decode(RolloutView.self, from: answer)
-                print("started \(view.id)")
-                print(RolloutFormat.statusLine(view))
+            try await options.withClient { client in
+                let answer: CoordinatorAPIClient.Reply<RolloutView>
+                do throws(APIClientError) {
+                    answer = try await client.startRollout(planYAML: source)
+                } catch {
+                    // The coordinator names the plan "request body"; name the file instead.
+                    let failure = RolloutFailure(error, coordinator: client.baseURL)
+                    throw RolloutFailure(kind: failure.kind, message: Self.locate(failure.message, path),
+                                         details: failure.details.map { Self.locate($0, path) })
+                }
+                if options.json {
+                    print(RolloutFormat.prettyJSON(answer.body))
+                } else {
+                    print("started \(answer.value.id)")
+                    print(RolloutFormat.statusLine(answer.value))
+                }
             }
         }
     }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CanaryCoordinator
+import CanaryAPI
 import CanaryCore
 import Foundation
 
@@ -33,18 +33,16 @@ struct RolloutStatusCommand: AsyncParsableCommand {
     func run() async throws {
         var shown: RolloutView?
         try await reportingFailures {
-            let client = try options.client()
-            if watch {
-                shown = try await follow(client)
-                return
+            shown = try await options.withClient { client in
+                if watch { return try await follow(client) }
+                let (view, body) = try await fetch(client)
+                if options.json {
+                    print(RolloutFormat.prettyJSON(body))
+                } else {
+                    for line in RolloutFormat.details(view) { print(line) }
+                }
+                return view
             }
-            let (view, body) = try await fetch(client)
-            if options.json {
-                print(RolloutFormat.prettyJSON(body))
-            } else {
-                for line in RolloutFormat.details(view) { print(line) }
-            }
-            shown = view
         }
         if exitStatus, let phase = shown?.phase, phase == .rolledBack || phase == .aborted {
             throw ExitCode(rolledBackExitCode)
@@ -52,26 +50,21 @@ struct RolloutStatusCommand: AsyncParsableCommand {
     }
 
     /// The rollout named by `id`, or the one `status` without id means.
-    func fetch(_ client: CoordinatorClient) async throws(RolloutFailure) -> (RolloutView, Data) {
-        if let id {
-            let answer = try await client.get("/api/v1/rollouts/\(RolloutOperatorCall.escape(id))")
-            return (try client.decode(RolloutView.self, from: answer), answer.body)
-        }
-        let answer = try await client.get("/api/v1/rollouts")
-        let views = try client.decode([RolloutView].self, from: answer)
+    func fetch(_ client: CoordinatorAPIClient) async throws -> (RolloutView, Data) {
+        if let id { return try await fetch(client, id: id) }
+        let views = try await client.rollouts().value
         // The API lists newest first.
         guard let chosen = views.first(where: { !$0.phase.isTerminal }) ?? views.first else {
             throw RolloutFailure(kind: .refused, message: "the coordinator has no rollouts; start one with 'canary rollout start --plan FILE'")
         }
-        let one = try await client.get("/api/v1/rollouts/\(RolloutOperatorCall.escape(chosen.id))")
-        return (try client.decode(RolloutView.self, from: one), one.body)
+        return try await fetch(client, id: chosen.id)
     }
 
     /// Prints the status (details first, then a line per change) until the
     /// rollout reaches a terminal phase; returns its last view.
-    func follow(_ client: CoordinatorClient) async throws(RolloutFailure) -> RolloutView {
+    func follow(_ client: CoordinatorAPIClient) async throws -> RolloutView {
         // Subscribe before the first fetch so nothing between the two is missed.
-        let events = EventStream.open(client)
+        let events = try await client.events()
         var (view, body) = try await fetch(client)
         if options.json { emit(RolloutFormat.prettyJSON(body)) } else { for line in RolloutFormat.details(view) { emit(line) } }
         var lastLine = RolloutFormat.statusLine(view)
@@ -103,6 +96,8 @@ struct RolloutStatusCommand: AsyncParsableCommand {
             }
         } catch let failure as RolloutFailure {
             throw failure
+        } catch let failure as APIClientError {
+            throw failure
         } catch {
             throw RolloutFailure(kind: .unavailable, message: "lost the coordinator's event stream: \(error)")
         }
@@ -112,9 +107,9 @@ struct RolloutStatusCommand: AsyncParsableCommand {
         return view
     }
 
-    private func fetch(_ client: CoordinatorClient, id: String) async throws(RolloutFailure) -> (RolloutView, Data) {
-        let answer = try await client.get("/api/v1/rollouts/\(RolloutOperatorCall.escape(id))")
-        return (try client.decode(RolloutView.self, from: answer), answer.body)
+    private func fetch(_ client: CoordinatorAPIClient, id: String) async throws(APIClientError) -> (RolloutView, Data) {
+        let answer = try await client.rollout(id: id)
+        return (answer.value, answer.body)
     }
 
     /// Unbuffered, even into a pipe or file: a watcher's output is read live.

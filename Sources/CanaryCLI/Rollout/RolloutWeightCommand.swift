@@ -1,4 +1,5 @@
 import ArgumentParser
+import CanaryAPI
 import Foundation
 
 /// `canary rollout weight ID PERCENT`: sets the canary's share by hand.
@@ -25,8 +26,9 @@ struct RolloutWeightCommand: AsyncParsableCommand {
 
     func run() async throws {
         let ppm = try Self.partsPerMillion(percent)
-        let body = Data("{\"weight_ppm\": \(ppm)}".utf8)
-        try await RolloutOperatorCall.run(options, method: "PUT", id: id, action: "weight", body: body)
+        try await RolloutOperatorCall.run(options) { [id] client throws(APIClientError) in
+            try await client.setWeight(WeightRequest(weightPPM: ppm), rolloutID: id)
+        }
     }
 
     /// Parses `5`, `5%`, `0.1 %` into parts per million, exactly (no binary

@@ -1,3 +1,4 @@
+import CanaryAPI
 import Foundation
 import Hummingbird
 
@@ -19,7 +20,10 @@ struct DashboardRoutes: Sendable {
         // `since` is a Unix second; default: the last five minutes.
         router.get("api/v1/models/:model/history") { request, context in
             let model = context.parameters.get("model") ?? ""
-            let since = request.uri.queryParameters.get("since").flatMap { Int64($0) } ?? (clock() / 1000 - 300)
+            let given = request.uri.queryParameters.get("since")
+            guard let since = given.map({ Int64($0) }) ?? (clock() / 1000 - 300) else {
+                return JSONResponse.error(CoordinatorError(.badRequest, "since must be a whole number of Unix seconds, got '\(given ?? "")'"))
+            }
             do {
                 let rows = try await engine.journal.readAggregates(model: model, sinceSecond: since)
                 return JSONResponse.ok(rows.map(SecondMetrics.init))

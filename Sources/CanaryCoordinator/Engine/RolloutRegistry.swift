@@ -1,3 +1,4 @@
+import CanaryAPI
 import CanaryCore
 
 /// The rollouts this coordinator steers, and the one place their state

@@ -1,3 +1,4 @@
+import CanaryAPI
 import CanaryWire
 
 /// The agents the coordinator has heard from, their liveness, and which of

@@ -1,3 +1,4 @@
+import CanaryAPI
 import CanaryCore
 import Foundation
 import Hummingbird
@@ -41,7 +42,7 @@ struct APIRoutes: Sendable {
         api.get("rollouts/:id/events") { _, context in
             let id = context.parameters.get("id") ?? ""
             let records = (try? await engine.journal.readEvents(rolloutID: id, limit: 1_000)) ?? []
-            return JSONResponse.raw(EventView.jsonArray(records))
+            return JSONResponse.ok(records.map(EventView.init))
         }
         for (name, command) in [("pause", OperatorCommand.pause), ("resume", .resume), ("promote", .promote), ("abort", .abort)] {
             api.post("rollouts/:id/\(name)") { request, context in
@@ -63,6 +64,18 @@ struct APIRoutes: Sendable {
         }
         api.get("events") { _, _ in
             eventStream()
+        }
+        api.get("models/:model/totals") { _, context in
+            let model = context.parameters.get("model") ?? ""
+            do {
+                return JSONResponse.ok(ModelTotals(model: model, versions: try engine.journal.totals(model: model)))
+            } catch {
+                return JSONResponse.error(CoordinatorError(.internalError, "could not read the totals of \(model): \(error)"))
+            }
+        }
+        api.get("openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.data)))
         }
     }
 
@@ -86,22 +99,18 @@ struct APIRoutes: Sendable {
             return try await body()
         } catch let error as CoordinatorError {
             return JSONResponse.error(error)
+        } catch let error as HTTPError {
+            // e.g. a body over the route's limit: 413, not a generic 400.
+            let code = ErrorEnvelopeMiddleware<BasicRequestContext>.code(error.status.code)
+            return JSONResponse.error(CoordinatorError(code, "could not read the request: \(error.body ?? error.status.reasonPhrase)"))
         } catch {
             return JSONResponse.error(CoordinatorError(.badRequest, "could not read the request: \(error)"))
         }
     }
 
     private func health() async -> Response {
-        struct Health: Encodable {
-            let status: String
-            let epoch: UInt64
-            let agents: Int
-            let staleAgents: Int
-            let activeRollouts: Int
-            let journalMode: String
-        }
         let agents = await engine.agentStatuses()
-        return JSONResponse.ok(Health(
+        return JSONResponse.ok(HealthDocument(
             status: "ok", epoch: engine.epoch, agents: agents.count, staleAgents: agents.filter(\.stale).count,
             activeRollouts: engine.readModel.activeCount,
             journalMode: (try? await engine.journal.readJournalMode()) ?? "unknown"))
@@ -134,12 +143,10 @@ struct APIRoutes: Sendable {
                         body: ResponseBody(asyncSequence: stream))
     }
 
-    /// A plan is sent as YAML, or as JSON `{"plan": "<yaml>"}`.
+    /// A plan is sent as YAML, or as JSON `{"plan": "<yaml>"}` (``PlanStartRequest``).
     static func planSource(_ body: String) -> String {
-        if body.first == "{", let data = body.data(using: .utf8),
-           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-           let plan = object["plan"] as? String {
-            return plan
+        if body.first == "{", let request = try? JSONDecoder().decode(PlanStartRequest.self, from: Data(body.utf8)) {
+            return request.plan
         }
         return body
     }
@@ -164,35 +171,5 @@ struct APIRoutes: Sendable {
             return UInt32((value * 10_000).rounded())
         }
         throw CoordinatorError(.badRequest, "the body must name \"percent\" or \"weight_ppm\"")
-    }
-}
-
-/// A journal event as the API shows it, its JSON payload inlined.
-struct EventView: Encodable {
-    let id: Int64?
-    let rolloutID: String?
-    let tMs: Int64
-    let kind: String
-    let action: String
-    let reason: String
-
-    init(_ record: EventRecord) {
-        id = record.id
-        rolloutID = record.rolloutID
-        tMs = record.tMs
-        kind = record.kind
-        action = record.action
-        reason = record.reason
-    }
-
-    /// `[{...,"payload":<stored JSON>}, ...]`: the payload was encoded by us
-    /// when journaled, so it is spliced in as is rather than re-parsed.
-    static func jsonArray(_ records: [EventRecord]) -> String {
-        let items = records.map { record -> String in
-            var head = CoordinatorEngine.json(EventView(record))
-            head.removeLast()  // the closing brace
-            return head + ",\"payload\":" + record.payloadJSON + "}"
-        }
-        return "[" + items.joined(separator: ",") + "]"
     }
 }

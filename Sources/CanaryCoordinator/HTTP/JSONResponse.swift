@@ -1,3 +1,4 @@
+import CanaryAPI
 import Foundation
 import Hummingbird
 
@@ -9,21 +10,14 @@ enum JSONResponse {
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
+    /// JSON this process encoded earlier (the read model's stored rollout
+    /// encodings), sent as it is rather than decoded and encoded again.
     static func raw(_ json: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "application/json"],
                  body: ResponseBody(byteBuffer: ByteBuffer(string: json)))
     }
 
     static func error(_ error: CoordinatorError) -> Response {
-        struct Body: Encodable {
-            struct Inner: Encodable {
-                let code: String
-                let message: String
-                let details: [String]
-            }
-            let error: Inner
-        }
-        return ok(Body(error: .init(code: error.code.rawValue, message: error.message, details: error.details)),
-                  status: HTTPResponse.Status(code: error.code.httpStatus))
+        ok(ErrorEnvelope(error), status: HTTPResponse.Status(code: error.code.httpStatus))
     }
 }

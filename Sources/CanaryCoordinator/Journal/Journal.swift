@@ -1,3 +1,4 @@
+import CanaryAPI
 import Foundation
 import GRDB
 
@@ -166,6 +167,19 @@ public final class Journal: Sendable {
 
     public func aggregates(model: String, sinceSecond: Int64) throws(JournalError) -> [AggregateRecord] {
         try read("read aggregates") { db in try Self.aggregates(db, model: model, sinceSecond: sinceSecond) }
+    }
+
+    /// Everything counted for a model, per version (by name): its per-second
+    /// buckets summed, all rollouts, all time.
+    public func totals(model: String) throws(JournalError) -> [ModelTotals.Version] {
+        try read("read totals of \(model)") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT version, SUM(requests), SUM(errors), SUM(labeled), SUM(correct)
+                FROM aggregate WHERE model = ? GROUP BY version ORDER BY version
+                """, arguments: [model]).map { row in
+                ModelTotals.Version(version: row[0], requests: row[1], errors: row[2], labeled: row[3], correct: row[4])
+            }
+        }
     }
 
     /// Windows fed to a rollout since its last snapshot, oldest first.

@@ -1,10 +1,10 @@
+import AsyncHTTPClient
+import CanaryAPI
 import CanaryConfig
 import CanaryCore
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Logging
+import NIOCore
 
 /// Delivers decisions to the configured webhooks from a queue of its own:
 /// `enqueue` only appends (never waits, never fails), and `run()` posts in
@@ -44,10 +44,13 @@ public final class WebhookNotifier: Sendable {
     /// Posts queued notifications until cancelled, each webhook in order.
     public func run() async {
         guard !webhooks.isEmpty else { return await waitForCancellation() }
-        // Never invalidated: cancelling in-flight tasks trips an assertion in
-        // swift-corelibs-foundation's task registry; each request is bounded
-        // by its timeout anyway, and there is one session per coordinator.
-        let session = URLSession(configuration: .ephemeral)
+        // One HTTP client for every webhook, on NIO's shared event loops; shut
+        // down once every queue has ended (or the notifier is cancelled).
+        // The deadline of a POST covers its answer's head; the read timeout
+        // bounds a receiver that then stalls in the body.
+        let slowest = webhooks.map(\.timeoutMs).max() ?? 5_000
+        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+                              configuration: .init(timeout: .init(read: .milliseconds(slowest))))
         await withTaskGroup(of: Void.self) { group in
             for (hook, queue) in zip(webhooks, queues) {
                 group.addTask {
@@ -55,26 +58,27 @@ public final class WebhookNotifier: Sendable {
                     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                     for await notification in queue.stream {
                         guard let body = try? encoder.encode(notification) else { continue }
-                        await self.deliver(body, id: notification.id, to: hook, session: session)
+                        await self.deliver(body, id: notification.id, to: hook, http: http)
                     }
                 }
             }
         }
+        try? await http.shutdown()
     }
 
     public func close() {
         for queue in queues { queue.continuation.finish() }
     }
 
-    private func deliver(_ body: Data, id: String, to hook: WebhookConfig, session: URLSession) async {
-        var request = URLRequest(url: hook.url, timeoutInterval: Double(hook.timeoutMs) / 1000)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(id, forHTTPHeaderField: "X-Canary-Notification")
-        request.httpBody = body
+    private func deliver(_ body: Data, id: String, to hook: WebhookConfig, http: HTTPClient) async {
+        var request = HTTPClientRequest(url: hook.url.absoluteString)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "X-Canary-Notification", value: id)
+        request.body = .bytes(ByteBuffer(bytes: body))
         var backoff = firstBackoff
         for attempt in 1...attempts {
-            let (status, failure) = await Self.post(request, session: session)
+            let (status, failure) = await Self.post(request, timeoutMs: hook.timeoutMs, http: http)
             if (200..<300).contains(status) { return }
             let problem = failure ?? "HTTP \(status)"
             if attempt == attempts {
@@ -87,18 +91,16 @@ public final class WebhookNotifier: Sendable {
         }
     }
 
-    /// One POST through the completion-handler API. Not `data(for:)`: on
-    /// Linux, cancelling that async call (coordinator shutdown) crashes
-    /// FoundationNetworking ("task that is not in the registry").
-    private static func post(_ request: URLRequest, session: URLSession) async -> (status: Int, failure: String?) {
-        await withCheckedContinuation { continuation in
-            session.dataTask(with: request) { _, response, error in
-                if let error {
-                    continuation.resume(returning: (0, error.localizedDescription))
-                } else {
-                    continuation.resume(returning: ((response as? HTTPURLResponse)?.statusCode ?? 0, nil))
-                }
-            }.resume()
+    /// One POST, bounded by the webhook's timeout (connect to last byte).
+    private static func post(_ request: HTTPClientRequest, timeoutMs: Int64, http: HTTPClient) async -> (status: Int, failure: String?) {
+        let deadline = NIODeadline.now() + .milliseconds(timeoutMs)
+        do {
+            let response = try await http.execute(request, deadline: deadline)
+            // Read (and drop) the answer so the connection can be reused.
+            _ = try await response.body.collect(upTo: 1 << 20)
+            return (Int(response.status.code), nil)
+        } catch {
+            return (0, "\(error)")
         }
     }
 

@@ -109,10 +109,7 @@ public final class Coordinator: Sendable {
     }
 
     private func application(pump: WirePump, wire: (router: String, publisher: String)) -> some Service {
-        let router = Router()
-        APIRoutes(engine: engine, pump: pump, token: config.apiToken, clock: clock).register(on: router)
-        DashboardRoutes(engine: engine, clock: clock).register(on: router)
-        MetricsRoute(engine: engine, clock: clock).register(on: router)
+        let router = CoordinatorRouter.make(engine: engine, pump: pump, token: config.apiToken, clock: clock)
         let config = config, logger = logger, bound = bound, readyFile = readyFile, epoch = engine.epoch
         return Application(
             router: router,

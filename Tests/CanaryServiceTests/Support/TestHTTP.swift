@@ -1,25 +1,15 @@
+import CanaryAPI
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
-/// A minimal HTTP client for tests against a live coordinator.
+/// Raw calls against a live coordinator through the API client, any status
+/// returned as is (tests check refusals too).
 enum TestHTTP {
-    struct Reply {
-        let status: Int
-        let body: Data
-        var text: String { String(decoding: body, as: UTF8.self) }
-        func json() throws -> Any { try JSONSerialization.jsonObject(with: body) }
-    }
+    typealias Reply = CoordinatorAPIClient.Response
 
+    /// `url` is the whole address; the client's base is that address and the
+    /// path empty, so the tests keep writing URLs as `curl` would.
     static func request(_ method: String, _ url: String, body: String? = nil, token: String? = nil) async throws -> Reply {
-        var request = URLRequest(url: URL(string: url)!)
-        request.httpMethod = method
-        request.timeoutInterval = 10
-        if let body { request.httpBody = Data(body.utf8) }
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return Reply(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)
+        try await CoordinatorAPIClient(baseURL: URL(string: url)!, token: token).send(method, "", body: body.map { Data($0.utf8) })
     }
 
     static func object(_ method: String, _ url: String, body: String? = nil) async throws -> [String: Any] {
@@ -29,6 +19,10 @@ enum TestHTTP {
         }
         return object
     }
+}
+
+extension CoordinatorAPIClient.Response {
+    func json() throws -> Any { try JSONSerialization.jsonObject(with: body) }
 }
 
 struct TestFailure: Error, CustomStringConvertible {

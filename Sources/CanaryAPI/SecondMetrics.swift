@@ -1,5 +1,3 @@
-import CanaryCore
-
 /// One version's numbers for one second, as the dashboard charts them: the
 /// `metrics` server-sent event and the rows of `GET /api/v1/models/{model}/history`.
 ///
@@ -22,18 +20,19 @@ public struct SecondMetrics: Codable, Sendable, Equatable {
     public var accuracy: Double?
     public var ringLost: Int64
 
-    public init(_ row: AggregateRecord) {
-        model = row.model
-        version = row.version
-        second = row.second
-        requests = row.requests
-        errors = row.errors
-        errorRate = row.requests == 0 ? 0 : Double(row.errors) / Double(row.requests)
-        p50Ms = row.p50Us / 1000
-        p95Ms = row.p95Us / 1000
-        p99Ms = row.p99Us / 1000
-        labeled = row.labeled
-        accuracy = row.labeled == 0 ? nil : Double(row.correct) / Double(row.labeled)
-        ringLost = row.ringLost
+    public init(model: String, version: String, second: Int64, requests: Int64, errors: Int64, errorRate: Double,
+                p50Ms: Double, p95Ms: Double, p99Ms: Double, labeled: Int64, accuracy: Double?, ringLost: Int64) {
+        self.model = model
+        self.version = version
+        self.second = second
+        self.requests = requests
+        self.errors = errors
+        self.errorRate = errorRate
+        self.p50Ms = p50Ms
+        self.p95Ms = p95Ms
+        self.p99Ms = p99Ms
+        self.labeled = labeled
+        self.accuracy = accuracy
+        self.ringLost = ringLost
     }
 }

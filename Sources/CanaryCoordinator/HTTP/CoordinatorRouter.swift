@@ -1,0 +1,49 @@
+import CanaryAPI
+import Hummingbird
+
+/// Every route the coordinator serves (API, dashboard, /metrics) on one
+/// router, behind the middleware that answers every error in the API's
+/// envelope. Built in one place so the OpenAPI test sees the same routes.
+enum CoordinatorRouter {
+    static func make(engine: CoordinatorEngine, pump: WirePump?, token: String?,
+                     clock: @escaping @Sendable () -> Int64) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: ErrorEnvelopeMiddleware())
+        APIRoutes(engine: engine, pump: pump, token: token, clock: clock).register(on: router)
+        DashboardRoutes(engine: engine, clock: clock).register(on: router)
+        MetricsRoute(engine: engine, clock: clock).register(on: router)
+        return router
+    }
+}
+
+/// Hummingbird's own refusals (no such route, a body too large) and any
+/// error a handler lets through, as the API's error envelope rather than
+/// Hummingbird's default body.
+struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context,
+                next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError {
+            let message = error.body ?? "\(request.method) \(request.uri.path): \(error.status.reasonPhrase)"
+            return JSONResponse.error(CoordinatorError(Self.code(error.status.code), message))
+        } catch let error as CoordinatorError {
+            return JSONResponse.error(error)
+        } catch {
+            return JSONResponse.error(CoordinatorError(.internalError, "\(request.method) \(request.uri.path) failed: \(error)"))
+        }
+    }
+
+    static func code(_ status: Int) -> CoordinatorError.Code {
+        switch status {
+        case 401: .unauthorized
+        case 404: .notFound
+        case 405: .methodNotAllowed
+        case 409: .conflict
+        case 413: .payloadTooLarge
+        case 415: .unsupportedMediaType
+        case 400..<500: .badRequest
+        default: .internalError
+        }
+    }
+}
