@@ -150,7 +150,7 @@ let package = Package(
         .target(
             name: "CanaryDemo",
             dependencies: [
-                "CanaryCore", "CanaryConfig", "CanaryShm", "CanarySimulator",
+                "CanaryAPI", "CanaryCore", "CanaryConfig", "CanaryShm", "CanarySimulator",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

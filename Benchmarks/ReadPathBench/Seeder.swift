@@ -1,6 +1,5 @@
 import CanaryConfig
 import CanaryCoordinator
-import CanaryConfig
 import CanaryCore
 import CanaryWire
 import Foundation

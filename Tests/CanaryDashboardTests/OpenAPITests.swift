@@ -1,5 +1,5 @@
-import CanaryConfig
 import CanaryAPI
+import CanaryConfig
 @testable import CanaryCoordinator
 import Foundation
 import Hummingbird

@@ -1,6 +1,6 @@
+import CanaryAPI
 import CanaryConfig
 import CanaryCoordinator
-import CanaryConfig
 import CanaryCore
 import Foundation
 import Testing

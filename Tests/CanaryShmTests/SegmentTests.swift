@@ -1,5 +1,5 @@
-import CanaryShm
 import CCanaryShm
+import CanaryShm
 import Foundation
 import Testing
 

@@ -1,7 +1,7 @@
+import CanaryMetrics
 import Foundation
 import Hummingbird
 import Logging
-import CanaryMetrics
 import Prometheus
 import Synchronization
 

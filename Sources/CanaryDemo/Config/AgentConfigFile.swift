@@ -1,3 +1,4 @@
+import CanaryAPI
 import CanaryConfig
 import CanarySimulator
 
@@ -6,7 +7,7 @@ import CanarySimulator
 /// agent's parser knows. The only place the demo makes agent configuration.
 enum AgentConfigFile {
     static func yaml(agentID: String, model: String, replica: SimulationSpec.Replica, windowMs: Int64,
-                     coordinator: CoordinatorReady) -> String {
+                     coordinator: CoordinatorReadyFile) -> String {
         var config = AgentConfig(agentID: agentID, model: model, version: replica.version,
                                  ringName: replica.ringName, routePageName: replica.routePageName)
         config.replica = String(replica.index)

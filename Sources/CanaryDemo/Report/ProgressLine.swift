@@ -1,3 +1,4 @@
+import CanaryAPI
 import CanaryCore
 import Foundation
 
@@ -5,18 +6,18 @@ import Foundation
 /// each version's p99, error rate and accuracy, then what the rollout waits
 /// for; decisions and faults get a line of their own with their evidence.
 enum ProgressLine {
-    static func status(_ view: DemoRolloutView, elapsedMs: Int64) -> String {
+    static func status(_ view: RolloutView, elapsedMs: Int64) -> String {
         var line = "\(seconds(elapsedMs))  step \(view.step)/\(view.steps)  canary \(PercentText.text(ppm: view.canaryWeightPPM))"
         for version in [view.baseline, view.canary] {
-            guard let s = view.summaries?[version] else { continue }
+            guard let s = view.summaries[version] else { continue }
             let accuracy = s.accuracy.map { String(format: "%.1f%%", $0 * 100) } ?? "–"
             line += "  │ \(version) p99 " + String(format: "%.0fms err %.2f%%", s.p99Ms, s.errorRate * 100)
                 + " acc \(accuracy) n=\(s.requests)"
         }
-        if view.phase == "paused" {
+        if view.phase == .paused {
             line += "  │ paused: \(view.pauseReason ?? "")"
-        } else if let waiting = view.waitingFor, !waiting.isEmpty, !view.isTerminal {
-            line += "  │ waiting: \(waiting.prefix(2).joined(separator: "; "))"
+        } else if !view.waitingFor.isEmpty, !view.phase.isTerminal {
+            line += "  │ waiting: \(view.waitingFor.prefix(2).joined(separator: "; "))"
         }
         return line
     }

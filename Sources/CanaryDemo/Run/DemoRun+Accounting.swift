@@ -1,3 +1,4 @@
+import CanaryAPI
 import CanaryShm
 import CanarySimulator
 import Foundation

@@ -1,3 +1,4 @@
+import CanaryAPI
 import CanarySimulator
 import Foundation
 
@@ -43,12 +44,12 @@ extension DemoRun {
             }
             let line = ProgressLine.status(view, elapsedMs: now - startMs)
             let shape = "\(view.step) \(view.phase) \(view.canaryWeightPPM)"
-            if !lastLine.hasPrefix(shape) || now - lastLineMs >= 2_000 || view.isTerminal {
+            if !lastLine.hasPrefix(shape) || now - lastLineMs >= 2_000 || view.phase.isTerminal {
                 say(line)
                 lastLine = shape
                 lastLineMs = now
             }
-            if view.isTerminal {
+            if view.phase.isTerminal {
                 record(view)
                 return
             }
@@ -57,14 +58,14 @@ extension DemoRun {
     }
 
     /// Notes the outcome and the decision behind it.
-    func record(_ view: DemoRolloutView) {
-        summary.outcome = view.phase
+    func record(_ view: RolloutView) {
+        summary.outcome = view.phase.rawValue
         if let decision = view.lastDecision {
             summary.decisionMs = decision.atMs
             summary.decisionReason = decision.reason
             summary.trippedGuards = Array(Set(decision.evidence.map(\.guardName))).sorted()
         }
-        for verdict in view.verdicts ?? [] where verdict.isFail && !summary.trippedGuards.contains(verdict.evidence.guardName) {
+        for verdict in view.verdicts where verdict.isFail && !summary.trippedGuards.contains(verdict.evidence.guardName) {
             summary.trippedGuards.append(verdict.evidence.guardName)
         }
     }

@@ -1,3 +1,4 @@
+import CanaryAPI
 import CanaryConfig
 import CanaryCore
 import CanaryShm
@@ -22,7 +23,7 @@ final class DemoRun {
     let runDirectory: String
     let runID: String
     let processes: DemoSupervisor
-    var api = DemoCoordinatorAPI(port: 0)
+    var api = DemoCoordinatorAPI(httpURL: nil)
     var replicas: [SimulationSpec.Replica] = []
     var routeWatch: RouteWatch?
     var summary: DemoSummary
@@ -87,7 +88,7 @@ final class DemoRun {
         say("  run directory (journal, logs): \(runDirectory)")
 
         let coordinator = try await processes.startCoordinator(httpPort: options.port)
-        api = DemoCoordinatorAPI(port: coordinator.httpPort)
+        api = DemoCoordinatorAPI(httpURL: coordinator.httpURL)
         let url = "http://127.0.0.1:\(coordinator.httpPort)/"
         summary.dashboardURL = url
         say("  coordinator up — dashboard: \(url)")

@@ -1,3 +1,4 @@
+import CanaryAPI
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +16,7 @@ final class DemoSupervisor {
     private(set) var coordinator: ChildProcess?
     /// Where the first coordinator bound: a restarted one binds the same,
     /// because the agents' configs name them.
-    private(set) var endpoints: CoordinatorReady?
+    private(set) var endpoints: CoordinatorReadyFile?
     private(set) var coordinatorStarts = 0
     private(set) var agents: [Int: ChildProcess] = [:]
     private(set) var simulator: ChildProcess?
@@ -30,7 +31,7 @@ final class DemoSupervisor {
     /// binds `httpPort` (0 = any) and free ZeroMQ ports; a restart binds
     /// what the first one did.
     @discardableResult
-    func startCoordinator(httpPort: Int) async throws -> CoordinatorReady {
+    func startCoordinator(httpPort: Int) async throws -> CoordinatorReadyFile {
         coordinatorStarts += 1
         let suffix = coordinatorStarts == 1 ? "" : "-\(coordinatorStarts)"
         let ready = runDirectory + "/coordinator\(suffix).ready.json"
@@ -41,7 +42,7 @@ final class DemoSupervisor {
             "--publisher", endpoints?.publisher ?? "tcp://127.0.0.1:*",
         ])
         coordinator = child
-        let bound = try await CoordinatorReady.wait(path: ready, coordinator: child)
+        let bound = try await CoordinatorReadyFile.wait(path: ready, coordinator: child)
         if endpoints == nil { endpoints = bound }
         return bound
     }
