@@ -117,30 +117,32 @@ struct APIRoutes: Sendable {
     }
 
     /// Server-sent events: `event: decision|rollout|agent`, `data: <json>`,
-    /// plus a comment every 15 s so proxies keep the connection open.
+    /// plus a comment every 15 s so proxies keep the connection open. The
+    /// two sources run as child tasks of the response's own writer, so a
+    /// client that goes away (the write fails) or the hub closing (shutdown)
+    /// ends both; the hub's subscription is bounded.
     private func eventStream() -> Response {
         let events = engine.events.subscribe()
-        let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
-        let forward = Task {
-            continuation.yield(ByteBuffer(string: ": canary event stream\n\n"))
-            for await event in events {
-                continuation.yield(ByteBuffer(string: "event: \(event.type)\ndata: \(event.json)\n\n"))
+        let body = ResponseBody { writer in
+            try await writer.write(ByteBuffer(string: ": canary event stream\n\n"))
+            let (chunks, chunk) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(1_024))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await event in events { chunk.yield("event: \(event.type)\ndata: \(event.json)\n\n") }
+                    chunk.finish()
+                }
+                group.addTask {
+                    while true {
+                        try await Task.sleep(for: .seconds(15))
+                        chunk.yield(": keep-alive\n\n")
+                    }
+                }
+                for await text in chunks { try await writer.write(ByteBuffer(string: text)) }
+                group.cancelAll()
             }
-            continuation.finish()
+            try await writer.finish(nil)
         }
-        let keepAlive = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(15))
-                continuation.yield(ByteBuffer(string: ": keep-alive\n\n"))
-            }
-        }
-        continuation.onTermination = { _ in
-            forward.cancel()
-            keepAlive.cancel()
-        }
-        return Response(status: .ok,
-                        headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
-                        body: ResponseBody(asyncSequence: stream))
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
     }
 
     /// A plan is sent as YAML, or as JSON `{"plan": "<yaml>"}` (``PlanStartRequest``).
