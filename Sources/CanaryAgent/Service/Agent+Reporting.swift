@@ -1,0 +1,125 @@
+import CanaryConfig
+import CanaryCore
+import CanaryShm
+import CanaryWire
+import Foundation
+import Logging
+import ServiceLifecycle
+import ZeroMQ
+
+/// Ring → windows → coordinator: the drain, the windows sent (acked,
+/// resent), and the hello that comes before them.
+extension Agent {
+    /// Counts as lost what a previous agent of this ring consumed but never
+    /// had acknowledged (it was killed): see ``RingCheckpoint``.
+    func accountForPredecessor() async {
+        let position = reader.totals.position
+        await state.attached(atPosition: position)
+        if let checkpoint = RingCheckpoint.load(ring: config.ringName),
+           checkpoint.ringCreatedNs == reader.createdNanoseconds, position > checkpoint.position {
+            let lost = position - checkpoint.position
+            _ = await state.add([], lost: lost, overrun: 0, malformed: 0, positionAfter: position)
+            logger.warning("ring \(config.ringName): \(lost) samples read by the previous agent were never acknowledged (it stopped abruptly); counted as lost")
+        }
+        saveCheckpoint(position: await state.acknowledgedPosition)
+    }
+
+    func saveCheckpoint(position: UInt64) {
+        RingCheckpoint(ringCreatedNs: reader.createdNanoseconds, position: position).save(ring: config.ringName)
+    }
+
+    func drainLoop(_ loop: SocketLoop) async throws {
+        let pause = Duration.milliseconds(max(2, min(20, config.windowMs / 20)))
+        while !Task.isCancelled {
+            await drainOnce(loop)
+            for window in await state.flush(nowMs: clock()) { await send(window, on: loop) }
+            try await Task.sleep(for: pause)
+        }
+    }
+
+    func drainOnce(_ loop: SocketLoop) async {
+        while true {
+            let (records, result) = reader.drain(maxCount: 8_192)
+            var samples: [Sample] = []
+            samples.reserveCapacity(records.count)
+            var malformed: UInt64 = 0
+            for record in records {
+                if let sample = Sample(record: record) { samples.append(sample) } else { malformed += 1 }
+            }
+            if malformed > 0 {
+                logger.warning("ring \(config.ringName): \(malformed) records with unknown kind or status were skipped (counted as lost)")
+            }
+            let closed = await state.add(samples, lost: result.torn &+ result.abandoned, overrun: result.overrun,
+                                         malformed: malformed, positionAfter: reader.totals.position)
+            for window in closed { await send(window, on: loop) }
+            if records.count < 8_192 { return }
+        }
+    }
+
+    func send(_ window: Window, on loop: SocketLoop) async {
+        let frames = WireMessage.window(Canary_V1_Window(window)).encode()
+        let tracked = await state.track(window, frames: frames, nowMs: clock())
+        if let dropped = tracked.dropped {
+            logger.warning("unacked buffer full (\(config.unackedCapacity) windows): dropped window #\(dropped), the oldest")
+        }
+        // The coordinator hears who we are (model, version, histogram
+        // settings) before any window: until the hello went out the window
+        // waits in the unacked buffer and follows the hello.
+        if tracked.send { _ = await trySend(frames, on: loop) }
+    }
+
+    /// One non-blocking send on the loop thread: false when the coordinator
+    /// is not connected (the message is then simply not sent; windows stay
+    /// in the unacked buffer and are resent later).
+    func trySend(_ frames: [[UInt8]], on loop: SocketLoop) async -> Bool {
+        do {
+            try await loop.run { sockets in
+                try sockets.socket(Self.dealer).send(multipart: frames, nonBlocking: true)
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    @discardableResult
+    func say(_ message: WireMessage, on loop: SocketLoop) async -> Bool {
+        await trySend(message.encode(), on: loop)
+    }
+
+    /// Hello and a snapshot request. With ZMQ_IMMEDIATE a send before the
+    /// connection is up fails, so housekeeping retries until both went out.
+    func introduce(on loop: SocketLoop) async {
+        let sent = await say(hello(), on: loop)
+        if sent { await say(.snapshotRequest(snapshotRequest()), on: loop) }
+        for frames in await state.setIntroduced(sent, nowMs: clock()) {
+            guard await trySend(frames, on: loop) else { break }
+        }
+    }
+
+
+    func hello() -> WireMessage {
+        var hello = Canary_V1_Hello()
+        hello.agentID = config.agentID
+        hello.host = ProcessInfo.processInfo.hostName
+        hello.model = config.model
+        hello.version = config.version
+        hello.role = Canary_V1_Role(name: config.role)
+        hello.configDigest = config.digest
+        hello.agentEpoch = epoch
+        hello.protocolVersion = UInt32(WireFormat.protocolVersion)
+        hello.softwareVersion = CanaryVersion.string
+        hello.histogram = Canary_V1_HistogramSettings(config.histogram)
+        hello.scoreBinEdges = config.scoreBinEdges.map(Double.init)
+        hello.ringName = config.ringName
+        hello.routePageName = config.routePageName
+        return .hello(hello)
+    }
+
+    func snapshotRequest() -> Canary_V1_SnapshotRequest {
+        var request = Canary_V1_SnapshotRequest()
+        request.agentID = config.agentID
+        request.model = config.model
+        return request
+    }
+}
