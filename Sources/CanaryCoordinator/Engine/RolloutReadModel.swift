@@ -72,11 +72,14 @@ public final class RolloutReadModel: Sendable {
     /// Rollouts in progress, and finished ones updated at or after `sinceMs`.
     public func current(sinceMs: Int64) -> [RolloutView] {
         state.withLock { state in
-            state.order.compactMap { state.rows[$0]?.view }.filter { !$0.phase.isTerminal || $0.updatedMs >= sinceMs }
+            state.order.compactMap { id in
+                guard let view = state.rows[id]?.view, !view.phase.isTerminal || view.updatedMs >= sinceMs else { return nil }
+                return view
+            }
         }
     }
 
     public var activeCount: Int {
-        state.withLock { $0.rows.values.filter { !$0.view.phase.isTerminal }.count }
+        state.withLock { state in state.rows.values.reduce(0) { $0 + ($1.view.phase.isTerminal ? 0 : 1) } }
     }
 }
