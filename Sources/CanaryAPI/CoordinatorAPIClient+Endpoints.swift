@@ -21,9 +21,14 @@ extension CoordinatorAPIClient {
         try await call(HealthDocument.self, "GET", "/healthz")
     }
 
-    /// Every rollout, newest first.
-    public func rollouts() async throws(APIClientError) -> Reply<[RolloutView]> {
-        try await call([RolloutView].self, "GET", "/api/v1/rollouts")
+    /// One page of rollouts: in progress first, then finished, each newest
+    /// first; the coordinator's default page (50) when `limit` is nil.
+    /// The total of all pages is in the `X-Total-Count` header.
+    public func rollouts(limit: Int? = nil, offset: Int = 0) async throws(APIClientError) -> Reply<[RolloutView]> {
+        var query: [String] = []
+        if let limit { query.append("limit=\(limit)") }
+        if offset > 0 { query.append("offset=\(offset)") }
+        return try await call([RolloutView].self, "GET", "/api/v1/rollouts" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
     }
 
     public func rollout(id: String) async throws(APIClientError) -> Reply<RolloutView> {

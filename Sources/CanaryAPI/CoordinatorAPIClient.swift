@@ -52,6 +52,8 @@ public struct CoordinatorAPIClient: Sendable {
         public let status: Int
         public let contentType: String?
         public let body: Data
+        /// `X-Total-Count`, on paged lists: how many items all pages hold.
+        public var totalCount: Int? = nil
         public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
@@ -64,7 +66,8 @@ public struct CoordinatorAPIClient: Sendable {
             let response = try await http.execute(request, timeout: TimeAmount(timeout))
             let bytes = try await response.body.collect(upTo: Self.maxBodyBytes)
             return Response(status: Int(response.status.code), contentType: response.headers.first(name: "content-type"),
-                            body: Data(bytes.readableBytesView))
+                            body: Data(bytes.readableBytesView),
+                            totalCount: response.headers.first(name: "x-total-count").flatMap { Int($0) })
         } catch {
             throw APIClientError(.unreachable, Self.describe(error))
         }
@@ -75,6 +78,8 @@ public struct CoordinatorAPIClient: Sendable {
     public struct Reply<Value: Sendable>: Sendable {
         public let value: Value
         public let body: Data
+        /// `X-Total-Count`, on paged lists.
+        public var totalCount: Int? = nil
     }
 
     /// One call whose 2xx answer decodes as `type`; any other status throws,
@@ -88,7 +93,8 @@ public struct CoordinatorAPIClient: Sendable {
             throw Self.failure(response, method: method, path: path)
         }
         do {
-            return Reply(value: try JSONDecoder().decode(type, from: response.body), body: response.body)
+            return Reply(value: try JSONDecoder().decode(type, from: response.body), body: response.body,
+                         totalCount: response.totalCount)
         } catch {
             throw APIClientError(.undecodable, "\(method) \(path): \(error)", status: response.status)
         }

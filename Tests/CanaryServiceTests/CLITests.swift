@@ -151,6 +151,8 @@ struct CLITests {
             (["start"], "name the plan file"),
             (["pause"], "Missing expected argument"),
             (["status", "--timeout", "0"], "--timeout must be a positive"),
+            (["list", "--limit", "0"], "--limit must be between 1 and 1000"),
+            (["list", "--offset=-1"], "--offset must be 0 or more"),
         ]
         for (arguments, message) in cases {
             let result = try await CLIProcess.rollout(coordinator, arguments)

@@ -40,7 +40,7 @@ struct ReadModelTests {
         #expect(views.map(\.phase) == [.progressing, .promoted, .aborted])
         #expect(restarted.readModel.activeCount == 1)
         // The list response is the same views, spliced from their stored JSON.
-        let listed = try JSONDecoder().decode([RolloutView].self, from: Data(restarted.readModel.listJSON().utf8))
+        let listed = try JSONDecoder().decode([RolloutView].self, from: Data(restarted.readModel.listJSON().json.utf8))
         #expect(listed == views)
         #expect(await restarted.rolloutView(id: ids.promoted)?.phase == .promoted)
         // Only the running one is current for /metrics an hour later.
@@ -88,5 +88,46 @@ struct ReadModelTests {
             if case .publish(.routeTable(let table)) = message { return table.sequence }
             return nil
         }
+    }
+}
+
+/// `GET /api/v1/rollouts` in pages: a long history costs a page, not the
+/// history, and a rollout still in progress is never pushed off page one
+/// by newer finished ones.
+@Suite("Rollout list pages")
+struct RolloutListPageTests {
+    @Test("in progress first, then finished newest first; limit, offset, X-Total-Count; bad values refused")
+    func pages() async throws {
+        let path = Unique.directory() + "/journal.sqlite"
+        let start = ReadModelTests.start
+        let engine = try CoordinatorEngine(config: ReadModelTests.config(path), journal: try Journal(path: path), logger: testLogger, nowMs: start)
+        let (running, _) = try await engine.start(planSource: fastPlan(model: "page-run", bake: "1h"), nowMs: start)
+        var finished: [String] = []
+        for i in 0..<4 {
+            let (view, _) = try await engine.start(planSource: fastPlan(model: "page-\(i)", bake: "1h"), nowMs: start + 10 + Int64(i) * 10)
+            _ = try await engine.command(.abort, rolloutID: view.id, nowMs: start + 15 + Int64(i) * 10)
+            finished.insert(view.id, at: 0)  // newest first
+        }
+        let coordinator = try await RunningCoordinator.start(journalPath: path)
+        let client = CoordinatorAPIClient(baseURL: URL(string: coordinator.url)!)
+
+        let all = try await client.rollouts()
+        #expect(all.value.map(\.id) == [running.id] + finished)
+        #expect(all.totalCount == 5)
+        let first = try await client.rollouts(limit: 2)
+        #expect(first.value.map(\.id) == [running.id, finished[0]])
+        #expect(first.totalCount == 5)
+        let second = try await client.rollouts(limit: 2, offset: 2)
+        #expect(second.value.map(\.id) == Array(finished[1...2]))
+        let past = try await client.rollouts(limit: 2, offset: 9)
+        #expect(past.value.isEmpty && past.totalCount == 5)
+
+        for query in ["limit=0", "limit=1001", "limit=ten", "offset=-1", "limit=2.5"] {
+            let reply = try await client.send("GET", "/api/v1/rollouts?" + query)
+            #expect(reply.status == 400, "\(query): \(reply.status)")
+            let name = String(query.prefix { $0 != "=" })
+            #expect(reply.text.contains("\"bad_request\"") && reply.text.contains("\(name) must be a whole number"), "\(query): \(reply.text)")
+        }
+        await coordinator.stop()
     }
 }

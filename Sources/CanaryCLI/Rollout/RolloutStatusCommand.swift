@@ -52,9 +52,9 @@ struct RolloutStatusCommand: AsyncParsableCommand {
     /// The rollout named by `id`, or the one `status` without id means.
     func fetch(_ client: CoordinatorAPIClient) async throws -> (RolloutView, Data) {
         if let id { return try await fetch(client, id: id) }
-        let views = try await client.rollouts().value
-        // The API lists newest first.
-        guard let chosen = views.first(where: { !$0.phase.isTerminal }) ?? views.first else {
+        // The API lists rollouts in progress first, then newest first: the
+        // first is the one `status` means.
+        guard let chosen = try await client.rollouts(limit: 1).value.first else {
             throw RolloutFailure(kind: .refused, message: "the coordinator has no rollouts; start one with 'canary rollout start --plan FILE'")
         }
         return try await fetch(client, id: chosen.id)

@@ -54,20 +54,37 @@ public final class RolloutReadModel: Sendable {
         state.withLock { $0.rows[id]?.view }
     }
 
-    /// The JSON array of every rollout, newest first: the stored encodings
-    /// spliced together, so a list is never re-encoded while nothing changed.
-    public func listJSON() -> String {
+    /// One page of the list: rollouts in progress first, then finished ones,
+    /// each newest first; `total` counts them all. The stored encodings are
+    /// spliced together, so a page costs its own size, not the history's,
+    /// and the first page is kept until something changes.
+    public func listJSON(offset: Int = 0, limit: Int = RolloutReadModel.defaultPageSize) -> (json: String, total: Int) {
+        let isFirstPage = offset == 0 && limit == Self.defaultPageSize
         // Joined outside the lock: the engine's updates never wait for a list being built.
-        let (cached, parts, version) = state.withLock { state in
-            (state.listJSON, state.listJSON == nil ? state.order.compactMap { state.rows[$0]?.json } : [], state.version)
+        let (cached, parts, total, version) = state.withLock { state -> (String?, [String], Int, Int) in
+            let total = state.order.count
+            if isFirstPage, let cached = state.listJSON { return (cached, [], total, state.version) }
+            var active: [String] = [], finished: [String] = []
+            for id in state.order {
+                guard let row = state.rows[id] else { continue }
+                if !row.view.phase.isTerminal { active.append(row.json) } else if finished.count < offset + limit { finished.append(row.json) }
+            }
+            let page = (active + finished).dropFirst(offset).prefix(limit)
+            return (nil, Array(page), total, state.version)
         }
-        if let cached { return cached }
+        if let cached { return (cached, total) }
         let json = "[" + parts.joined(separator: ",") + "]"
-        state.withLock { state in
-            if state.version == version { state.listJSON = json }
+        if isFirstPage {
+            state.withLock { state in
+                if state.version == version { state.listJSON = json }
+            }
         }
-        return json
+        return (json, total)
     }
+
+    /// What `GET /api/v1/rollouts` returns without `limit`, and the most it takes.
+    public static let defaultPageSize = 50
+    public static let maxPageSize = 1_000
 
     /// Rollouts in progress, and finished ones updated at or after `sinceMs`.
     public func current(sinceMs: Int64) -> [RolloutView] {

@@ -1,6 +1,7 @@
 import CanaryAPI
 import CanaryCore
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// The JSON API (`/api/v1/...`), the event stream and the health check.
@@ -18,9 +19,21 @@ struct APIRoutes: Sendable {
             await health()
         }
         let api = router.group("api/v1")
-        api.get("rollouts") { _, _ in
+        api.get("rollouts") { request, _ in
+            let query = request.uri.queryParameters
+            let limit: Int, offset: Int
+            do throws(CoordinatorError) {
+                limit = try Self.integer(query.get("limit"), name: "limit", in: 1...RolloutReadModel.maxPageSize,
+                                         default: RolloutReadModel.defaultPageSize)
+                offset = try Self.integer(query.get("offset"), name: "offset", in: 0...Int(Int32.max), default: 0)
+            } catch {
+                return JSONResponse.error(error)
+            }
             // Spliced from the read model's stored encodings.
-            JSONResponse.raw(engine.readModel.listJSON())
+            let page = engine.readModel.listJSON(offset: offset, limit: limit)
+            var response = JSONResponse.raw(page.json)
+            response.headers[HTTPField.Name("X-Total-Count")!] = String(page.total)
+            return response
         }
         api.post("rollouts") { request, context in
             await guarded(request) {
@@ -143,6 +156,15 @@ struct APIRoutes: Sendable {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+
+    /// A whole-number query parameter within `range`; absent means `value`.
+    static func integer(_ text: String?, name: String, in range: ClosedRange<Int>, default value: Int) throws(CoordinatorError) -> Int {
+        guard let text else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw CoordinatorError(.badRequest, "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+        }
+        return number
     }
 
     /// A plan is sent as YAML, or as JSON `{"plan": "<yaml>"}` (``PlanStartRequest``).
