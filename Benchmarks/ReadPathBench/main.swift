@@ -42,8 +42,8 @@ print("  seeded in \(ContinuousClock.now - seedStart)")
 
 let empty = try await startCoordinator(journalPath: directory + "/empty.sqlite")
 let history = try await startCoordinator(journalPath: directory + "/history.sqlite")
-let listed = try JSONSerialization.jsonObject(with: try await HTTPTiming.get(history.2.httpURL + "/api/v1/rollouts")) as? [Any]
-guard listed?.count == finished + 1 else { throw ProbeError("expected \(finished + 1) rollouts listed, got \(listed?.count ?? -1)") }
+let listed = history.0.engine.readModel.listJSON(limit: 1).total
+guard listed == finished + 1 else { throw ProbeError("expected \(finished + 1) rollouts in the history's read model, got \(listed)") }
 
 // Keep both coordinators' hot path busy the same way while reads are timed.
 let stopFeeding = AckProbe.Stop()
@@ -52,10 +52,25 @@ let feeders = [empty, history].map { coordinator in
 }
 
 var rows: [(String, HTTPTiming.Result, HTTPTiming.Result)] = []
+// The two journals are timed in alternating rounds, so a load that drifts
+// during the run (this machine's other work) weighs on both sides alike.
 for path in ["/metrics", "/api/v1/rollouts", "/healthz"] {
-    let reference = try await HTTPTiming.measure(empty.2.httpURL + path, count: requests)
-    let ours = try await HTTPTiming.measure(history.2.httpURL + path, count: requests)
-    rows.append((path, reference, ours))
+    var reference: [Double] = [], ours: [Double] = []
+    var referenceBytes = 0, oursBytes = 0
+    let rounds = 10
+    for round in 0..<rounds {
+        let warmup = round == 0 ? 20 : 2
+        if round % 2 == 0 {
+            let r = try await HTTPTiming.measure(empty.2.httpURL + path, count: requests / rounds, warmup: warmup)
+            let o = try await HTTPTiming.measure(history.2.httpURL + path, count: requests / rounds, warmup: warmup)
+            reference += r.millis; ours += o.millis; referenceBytes = r.bytes; oursBytes = o.bytes
+        } else {
+            let o = try await HTTPTiming.measure(history.2.httpURL + path, count: requests / rounds, warmup: warmup)
+            let r = try await HTTPTiming.measure(empty.2.httpURL + path, count: requests / rounds, warmup: warmup)
+            reference += r.millis; ours += o.millis; referenceBytes = r.bytes; oursBytes = o.bytes
+        }
+    }
+    rows.append((path, HTTPTiming.Result(millis: reference, bytes: referenceBytes), HTTPTiming.Result(millis: ours, bytes: oursBytes)))
 }
 stopFeeding.requested.store(true, ordering: .relaxed)
 for feeder in feeders { await feeder.value }
@@ -82,7 +97,7 @@ func cell(_ value: Double) -> String { String(format: "%10.3f", value) }
 func ratio(_ ours: Double, _ reference: Double) -> String { String(format: "%7.2fx", ours / reference) }
 
 print("")
-print("read paths, live HTTP on loopback, \(requests) sequential requests each (ms)")
+print("read paths, live HTTP on loopback, \(requests) sequential requests each, in alternating rounds (ms)")
 print("                                      empty journal   \(String(format: "%5d", finished)) finished   ratio")
 for (path, reference, ours) in rows {
     let name = "GET " + path
