@@ -7,6 +7,12 @@
  *   - the route page: a seqlock-protected table of up to 8 (version, weight
  *     in parts per million) entries, and the sticky `route(key)` mapping.
  *
+ * One header on purpose (it is longer than our other files): it is the
+ * ABI, and every writer — a replica in C, C++, Python or Swift — includes
+ * this one file and nothing else, so the layout and its memory orders can
+ * never be split across versions. What only Canary's tests and benchmarks
+ * use lives in canary_shm_testing.h.
+ *
  * Everything here is `static inline` so C, C++, Swift (through the
  * CCanaryShm module) and the Python extension compile the very same code.
  * This header does no system calls except clock_gettime: opening, sizing and
