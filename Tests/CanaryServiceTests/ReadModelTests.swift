@@ -45,6 +45,10 @@ struct ReadModelTests {
         #expect(await restarted.rolloutView(id: ids.promoted)?.phase == .promoted)
         // Only the running one is current for /metrics an hour later.
         #expect(restarted.readModel.current(sinceMs: Self.start + 3_600_000).map(\.id) == [ids.running])
+        // Asking for a longer span afterwards still finds the finished ones
+        // (the scrape's index of recent rollouts is rebuilt, not trusted).
+        #expect(restarted.readModel.current(sinceMs: Self.start).map(\.id) == [ids.running, ids.promoted, ids.aborted])
+        #expect(restarted.readModel.current(sinceMs: Self.start + 25).map(\.id) == [ids.running, ids.promoted])
         // A finished rollout still refuses commands with the machine's reason.
         await #expect(throws: CoordinatorError(.conflict, "cannot pause rollout \(ids.aborted): the rollout is already aborted")) {
             _ = try await restarted.command(.pause, rolloutID: ids.aborted, nowMs: Self.start + 2_000)

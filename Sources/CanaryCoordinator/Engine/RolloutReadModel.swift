@@ -23,6 +23,12 @@ public final class RolloutReadModel: Sendable {
         var version = 0
         /// The list response, rebuilt on the first read after a change.
         var listJSON: String?
+        /// Ids that may still be current (in progress, or finished recently):
+        /// what `/metrics` walks, so a scrape costs the current rollouts,
+        /// not the history. Pruned by ``current(sinceMs:)``.
+        var recent: Set<String> = []
+        /// The oldest `sinceMs` pruned for: an older ask rescans everything.
+        var prunedBeforeMs = Int64.min
     }
 
     private let state = Mutex(State())
@@ -40,6 +46,7 @@ public final class RolloutReadModel: Sendable {
                 } ?? state.order.endIndex
                 state.order.insert(view.id, at: index)
             }
+            state.recent.insert(view.id)
             state.version += 1
             state.listJSON = nil
         }
@@ -86,13 +93,25 @@ public final class RolloutReadModel: Sendable {
     public static let defaultPageSize = 50
     public static let maxPageSize = 1_000
 
-    /// Rollouts in progress, and finished ones updated at or after `sinceMs`.
+    /// Rollouts in progress, and finished ones updated at or after `sinceMs`,
+    /// newest first. Walks only the ids that were current at the last call
+    /// (plus those updated since): a finished rollout older than `sinceMs`
+    /// is dropped from that set for good, as `sinceMs` only moves forward
+    /// for a caller that passes "now minus a span".
     public func current(sinceMs: Int64) -> [RolloutView] {
         state.withLock { state in
-            state.order.compactMap { id in
-                guard let view = state.rows[id]?.view, !view.phase.isTerminal || view.updatedMs >= sinceMs else { return nil }
-                return view
+            if sinceMs < state.prunedBeforeMs { state.recent = Set(state.order) }
+            state.prunedBeforeMs = sinceMs
+            var views: [RolloutView] = []
+            for id in state.recent {
+                guard let row = state.rows[id] else { state.recent.remove(id); continue }
+                if row.view.phase.isTerminal && row.view.updatedMs < sinceMs {
+                    state.recent.remove(id)
+                } else {
+                    views.append(row.view)
+                }
             }
+            return views.sorted { ($0.createdMs, $0.id) > ($1.createdMs, $1.id) }
         }
     }
 
