@@ -31,6 +31,24 @@ extension Socket {
         return frames
     }
 
+    /// Like `receiveMultipart`, plus the "User-Id" the ZAP handler gave the
+    /// sending connection (nil without one): who sent it, for a CURVE server.
+    public func receiveMultipartWithUserID(nonBlocking: Bool = false) throws(ZeroMQError) -> (frames: [[UInt8]], userID: String?) {
+        var frames: [[UInt8]] = []
+        try receive(into: &scratch, nonBlocking: nonBlocking)
+        // Every frame of one message carries the connection's metadata (a
+        // ROUTER's routing-id frame included); read it once, from the first.
+        let userID = scratch.property("User-Id")
+        frames.append(scratch.bytes)
+        var more = scratch.hasMore
+        while more {
+            let frame = try receiveFrame()
+            frames.append(frame.bytes)
+            more = frame.more
+        }
+        return (frames, userID)
+    }
+
     /// Non-blocking multipart receive: `nil` instead of `.wouldBlock`.
     public func tryReceiveMultipart() throws(ZeroMQError) -> [[UInt8]]? {
         do {
