@@ -272,12 +272,16 @@ struct WireSecurityTests {
         let issues = list.issues.map(\.description)
         #expect(issues.contains { $0.contains("allow-list.yaml:") && $0.contains("key") }, "\(issues)")
         #expect(issues.contains { $0.contains("versions") }, "\(issues)")
-        // The key is now let in (libzmq retries the handshake on reconnect).
+        // The key is now let in on a new connection (libzmq does not retry
+        // a refused handshake; agents re-dial while the coordinator is silent).
+        let again = try ForgedAgent(router: cluster.coordinator.endpoints.router,
+                                    serverKey: cluster.keys.coordinator.publicKey, keyPair: late)
+        defer { again.close() }
         var acked = false
         let deadline = ContinuousClock.now + .seconds(8)
         while !acked, ContinuousClock.now < deadline {
-            try? peer.send(beat())
-            if let reply = peer.receive(), case .ack? = try? WireMessage.decode(reply) { acked = true }
+            try? again.send(beat())
+            if let reply = again.receive(), case .ack? = try? WireMessage.decode(reply) { acked = true }
         }
         #expect(acked, "the added key is accepted after SIGHUP")
 
@@ -308,9 +312,46 @@ struct WireSecurityTests {
         #expect(tenPercent)
         let endpoints = cluster.coordinator.endpoints
         await cluster.coordinator.stop()
+        cluster.serve(400)
         // The impostor binds the real ports with its own key and publishes the canary at 100 %.
-        let impostorKey = try CurveKeyPair.generate()
-        let received = try await onThread { () throws -> Int in
+        let received = try await Self.impersonate(endpoints, keyPair: try CurveKeyPair.generate(), model: cluster.model,
+                                                  for: .seconds(3))
+        #expect(received == 0, "the impostor's ROUTER received \(received) messages")
+        #expect(try cluster.baseline.canaryPPM(canary: "v2") == 100_000)
+        #expect(try cluster.canary.canaryPPM(canary: "v2") == 100_000)
+        let unacked = await cluster.canary.agent.health().unacked
+        #expect(unacked > 0, "windows wait for the real coordinator")
+        // Control: the same table from a holder of the coordinator's secret is applied.
+        _ = try await Self.impersonate(endpoints, keyPair: cluster.keys.coordinator, model: cluster.model, for: .seconds(6)) {
+            (try? cluster.canary.canaryPPM(canary: "v2")) == 1_000_000
+        }
+        #expect(try cluster.canary.canaryPPM(canary: "v2") == 1_000_000, "the forged table itself would be applied")
+        // The real coordinator comes back on the same ports and journal: the agents find it again.
+        let real = try await RunningCoordinator.start(journalPath: cluster.coordinator.journalPath,
+                                                      router: endpoints.router, publisher: endpoints.publisher,
+                                                      curve: cluster.keys.coordinatorConfig())
+        let back = await eventually(timeout: .seconds(10)) {
+            let health = await cluster.canary.agent.health()
+            return !health.coordinatorSilent && health.unacked == 0
+        }
+        #expect(back, "agents re-dial and their windows are acked by the real coordinator")
+        #expect(try await cluster.allCounted(400), "the samples served meanwhile are all counted, by the real coordinator")
+        await cluster.baseline.stop()
+        await cluster.canary.stop()
+        await real.stop()
+        cluster.baseline.unlink()
+        cluster.canary.unlink()
+        cluster.keys.remove()
+    }
+}
+
+extension WireSecurityTests {
+    /// Binds the coordinator's ports with `keyPair` and publishes a table with
+    /// the canary at 100 % until `duration` passed or `done` holds; returns
+    /// how many messages its ROUTER received.
+    static func impersonate(_ endpoints: Coordinator.Endpoints, keyPair: CurveKeyPair, model: String, for duration: Duration,
+                            until done: @escaping @Sendable () -> Bool = { false }) async throws -> Int {
+        try await onThread { () throws -> Int in
             let context = try ZeroMQContext()
             defer { context.terminate() }
             let router = try Socket(context, .router)
@@ -318,13 +359,13 @@ struct WireSecurityTests {
             defer { router.close(); publisher.close() }
             for socket in [router, publisher] {
                 try socket.set(.linger, .zero)
-                try socket.makeCurveServer(secretKey: impostorKey.secretKey)
+                try socket.makeCurveServer(secretKey: keyPair.secretKey)
             }
             try router.set(.receiveTimeout, .milliseconds(100))
             try router.bind(endpoints.router)
             try publisher.bind(endpoints.publisher)
             var table = Canary_V1_RouteTable()
-            table.model = cluster.model
+            table.model = model
             table.epoch = UInt64.max / 2
             table.sequence = 1_000_000
             table.phase = .progressing
@@ -333,22 +374,14 @@ struct WireSecurityTests {
             full.weightPpm = 1_000_000
             table.weights = [full]
             var messages = 0
-            let deadline = ContinuousClock.now + .seconds(3)
-            while ContinuousClock.now < deadline {
+            let deadline = ContinuousClock.now + duration
+            while ContinuousClock.now < deadline, !done() {
                 table.sequence += 1
                 try publisher.send(multipart: WireMessage.routeTable(table).encode())
                 if (try? router.receiveMultipart()) != nil { messages += 1 }
             }
             return messages
         }
-        #expect(received == 0, "the impostor's ROUTER received \(received) messages")
-        #expect(try cluster.baseline.canaryPPM(canary: "v2") == 100_000)
-        #expect(try cluster.canary.canaryPPM(canary: "v2") == 100_000)
-        await cluster.baseline.stop()
-        await cluster.canary.stop()
-        cluster.baseline.unlink()
-        cluster.canary.unlink()
-        cluster.keys.remove()
     }
 }
 

@@ -36,15 +36,15 @@ extension Socket {
     public func receiveMultipartWithUserID(nonBlocking: Bool = false) throws(ZeroMQError) -> (frames: [[UInt8]], userID: String?) {
         var frames: [[UInt8]] = []
         try receive(into: &scratch, nonBlocking: nonBlocking)
-        // Every frame of one message carries the connection's metadata (a
-        // ROUTER's routing-id frame included); read it once, from the first.
-        let userID = scratch.property("User-Id")
+        // The frames that came over the connection carry its metadata; a
+        // ROUTER's routing-id frame is made locally and may not, so the
+        // first frame that has it answers.
+        var userID = scratch.property("User-Id")
         frames.append(scratch.bytes)
-        var more = scratch.hasMore
-        while more {
-            let frame = try receiveFrame()
-            frames.append(frame.bytes)
-            more = frame.more
+        while scratch.hasMore {
+            try receive(into: &scratch)
+            if userID == nil { userID = scratch.property("User-Id") }
+            frames.append(scratch.bytes)
         }
         return (frames, userID)
     }
