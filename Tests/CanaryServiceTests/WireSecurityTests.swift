@@ -116,11 +116,11 @@ struct WireSecurityTests {
     }
 
     /// The rejections the forged peer got back within `timeout`.
-    static func rejections(_ peer: ForgedAgent, count: Int, timeout: Duration = .seconds(5)) -> [Canary_V1_Reject] {
+    static func rejections(_ peer: ForgedAgent, count: Int, timeout: Duration = .seconds(5)) async -> [Canary_V1_Reject] {
         var rejects: [Canary_V1_Reject] = []
         let deadline = ContinuousClock.now + timeout
         while rejects.count < count, ContinuousClock.now < deadline {
-            guard let reply = peer.receive() else { continue }
+            guard let reply = await peer.receive() else { continue }
             if case .reject(let reject)? = try? WireMessage.decode(reply) { rejects.append(reject) }
         }
         return rejects
@@ -144,7 +144,8 @@ struct WireSecurityTests {
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(try await cluster.allCounted(1_000), "every real sample counted, nothing forged")
-        #expect(plain.receive() == nil && unknown.receive() == nil, "the forged peers got no answer at all")
+        let plainGot = await plain.receive(), unknownGot = await unknown.receive()
+        #expect(plainGot == nil && unknownGot == nil, "the forged peers got no answer at all")
         #expect(try await cluster.phase(id) == "progressing")
         let agents = await cluster.engine.agentStatuses()
         #expect(Set(agents.map(\.agentID)) == [cluster.baseline.config.agentID, cluster.canary.config.agentID])
@@ -176,14 +177,14 @@ struct WireSecurityTests {
         try peer.send(Self.window(agent: victim, epoch: 1, sequence: 1, model: cluster.model, version: "v2").encode())
         try peer.send(Self.window(agent: "forger-1", epoch: 1, sequence: 1, model: "other-model", version: "v1").encode())
         try peer.send(Self.window(agent: "forger-1", epoch: 1, sequence: 2, model: cluster.model, version: "v2").encode())
-        let reasons = Self.rejections(peer, count: 4).map(\.reason)
+        let reasons = await Self.rejections(peer, count: 4).map(\.reason)
         #expect(reasons == ["agent_not_bound_to_key", "agent_not_bound_to_key", "model_not_bound_to_key", "version_not_bound_to_key"])
         // What it is bound to passes: its own agent, model and version.
         try peer.send(Self.window(agent: "forger-1", epoch: 1, sequence: 3, model: cluster.model, version: "v1",
                                   requests: 10, failing: false).encode())
         var acked = false
         for _ in 0..<20 where !acked {
-            if let reply = peer.receive(), case .ack(let ack)? = try? WireMessage.decode(reply), ack.sequence == 3 { acked = true }
+            if let reply = await peer.receive(), case .ack(let ack)? = try? WireMessage.decode(reply), ack.sequence == 3 { acked = true }
         }
         #expect(acked)
         #expect(try await cluster.phase(id) == "progressing")
@@ -221,7 +222,7 @@ struct WireSecurityTests {
             try peer.send(Self.window(agent: victim.agentID, epoch: victim.agentEpoch, sequence: sequence,
                                       model: cluster.model, version: "v2", requests: 5, failing: false).encode())
         }
-        let reasons = Set(Self.rejections(peer, count: 20).map(\.reason))
+        let reasons = Set(await Self.rejections(peer, count: 20).map(\.reason))
         #expect(reasons == ["agent_claimed_by_another_key"])
         // The real agent keeps counting: its later windows are not taken for duplicates.
         cluster.serve(700)
@@ -250,7 +251,7 @@ struct WireSecurityTests {
             return WireMessage.heartbeat(beat).encode()
         }
         try? peer.send(beat())
-        #expect(peer.receive() == nil, "not on the list yet: no handshake")
+        #expect(await peer.receive() == nil, "not on the list yet: no handshake")
         var bindings = cluster.bindings
         bindings.append(TestKeys.Binding(name: "late", key: late.publicKey, agent: "late-*", model: cluster.model, versions: ["v1"]))
         try cluster.keys.allow(bindings, extra: """
@@ -281,7 +282,7 @@ struct WireSecurityTests {
         let deadline = ContinuousClock.now + .seconds(8)
         while !acked, ContinuousClock.now < deadline {
             try? again.send(beat())
-            if let reply = again.receive(), case .ack? = try? WireMessage.decode(reply) { acked = true }
+            if let reply = await again.receive(), case .ack? = try? WireMessage.decode(reply) { acked = true }
         }
         #expect(acked, "the added key is accepted after SIGHUP")
 
@@ -299,6 +300,51 @@ struct WireSecurityTests {
         let rejected = await polling.engine.counters.rejectedByReason["key_not_allowed", default: 0]
         #expect(rejected >= 1, "the connected canary agent's windows are refused once its key is revoked")
         await polling.stop()
+        await cluster.stop()
+    }
+
+    @Test("one key speaks for at most agents_per_key agents: a new one evicts the longest silent stale one, or is refused while all are live")
+    func agentsPerKeyLimit() async throws {
+        let keys = try TestKeys()
+        let pool = try keys.pair("pool")
+        keys.remove()
+        let cluster = try await SecureCluster.start(prefix: "sec-limit-", agentsPerKey: 2, extra: [
+            TestKeys.Binding(name: "pool", key: pool.publicKey, agent: "pool-*", model: "$model", versions: ["*"]),
+        ])
+        let peer = try ForgedAgent(router: cluster.coordinator.endpoints.router,
+                                   serverKey: cluster.keys.coordinator.publicKey, keyPair: pool)
+        defer { peer.close() }
+        let hello = { (agent: String) in try peer.send(Self.hello(agent: agent, epoch: 1, model: cluster.model, version: "v1").encode()) }
+        try hello("pool-1")
+        try hello("pool-2")
+        #expect(await eventually(timeout: .seconds(5)) {
+            await cluster.engine.keysDocument().keys.first { $0.name == "pool" }?.agents == ["pool-1", "pool-2"]
+        })
+        try hello("pool-3")
+        #expect(await Self.rejections(peer, count: 1).map(\.reason) == ["agents_per_key_limit"])
+        // pool-2 keeps talking, pool-1 goes silent past stale_after (3 s): pool-3 takes its place.
+        var beat = Canary_V1_Heartbeat()
+        beat.agentID = "pool-2"
+        beat.agentEpoch = 1
+        let staleDeadline = ContinuousClock.now + .seconds(8)
+        var poolOneStale = false
+        while !poolOneStale, ContinuousClock.now < staleDeadline {
+            try peer.send(WireMessage.heartbeat(beat).encode())
+            try await Task.sleep(for: .milliseconds(250))
+            poolOneStale = await cluster.engine.agentStatuses().first { $0.agentID == "pool-1" }?.stale == true
+        }
+        #expect(poolOneStale)
+        try hello("pool-3")
+        #expect(await eventually(timeout: .seconds(5)) {
+            await cluster.engine.keysDocument().keys.first { $0.name == "pool" }?.agents == ["pool-2", "pool-3"]
+        })
+        let entry = try #require(await cluster.engine.keysDocument().keys.first { $0.name == "pool" })
+        #expect(entry.agentsEvicted == 1)
+        #expect(entry.rejectedByReason == ["agents_per_key_limit": 1])
+        let ids = Set(await cluster.engine.agentStatuses().map(\.agentID))
+        #expect(!ids.contains("pool-1") && ids.contains("pool-3"))
+        let metrics = try await TestHTTP.request("GET", cluster.coordinator.url + "/metrics").text
+        #expect(metrics.contains("canary_key_agents_evicted_total{key=\"\(entry.fingerprint)\"} 1"))
         await cluster.stop()
     }
 

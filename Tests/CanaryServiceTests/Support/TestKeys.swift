@@ -80,10 +80,21 @@ final class ForgedAgent: @unchecked Sendable {  // used from one test task at a 
 
     func send(_ frames: [[UInt8]]) throws { try socket.send(multipart: frames, nonBlocking: true) }
 
-    func receive() -> [[UInt8]]? { try? socket.receiveMultipart() }
+    /// Waits up to the receive timeout (300 ms) on a thread of its own: a
+    /// blocking zmq call on the cooperative pool would starve the in-process
+    /// coordinator the test talks to.
+    func receive() async -> [[UInt8]]? {
+        let socket = UncheckedSocket(socket: socket)
+        return (try? await onThread { try? socket.socket.receiveMultipart() }) ?? nil
+    }
 
     func close() {
         socket.close()
         context.terminate()
     }
+}
+
+/// Hands the forged peer's socket to one helper thread at a time (calls are serialised by the test).
+struct UncheckedSocket: @unchecked Sendable {
+    let socket: Socket
 }
