@@ -197,7 +197,7 @@ let package = Package(
             path: "Benchmarks/ReadPathBench", swiftSettings: strict
         ),
         .executableTarget(
-            name: "fanin-bench", dependencies: ["ZeroMQ", "CanaryCoordinator", "CanaryWire", "CanaryCore"],
+            name: "fanin-bench", dependencies: ["ZeroMQ", "CanaryCoordinator", "CanaryWire", "CanaryCore", "CanaryConfig"],
             path: "Benchmarks/FanInBench", swiftSettings: strict
         ),
 
