@@ -68,7 +68,6 @@ extension CoordinatorEngine {
             return nil
         case .admittedEvicting(let evicted):
             self.fleet.forget(evicted)
-            counters.reject("agent_evicted_per_key_limit")
             logger.warning("key \(KeyFingerprint.of(key)) (\(entry.name)) speaks for \(keyLedger.agentsPerKey) agents, its limit: evicted '\(evicted)', the longest silent, to admit '\(claim.agentID)'")
             return nil
         case .full:
