@@ -90,6 +90,16 @@ func measure(agents: Int, curve: Bool, executable: URL, options: Options) async 
     // Warm-up: every agent has sent a few windows, the rollout has some data.
     let id = options.withoutRollout ? nil : try await coordinator.startRollout(plan: RouteProbe.plan)
     try await Task.sleep(for: .seconds(3))
+    // Measure the steady state only: windows queued while the connections
+    // were still being set up (CURVE handshakes take a while for thousands)
+    // are acked in a burst first, which would count above the ideal.
+    let settleDeadline = monotonicNanos() + 20_000_000_000
+    while monotonicNanos() < settleDeadline {
+        let sent = groups.reduce(0) { $0 + $1.sent.load(ordering: .relaxed) }
+        let acked = groups.reduce(0) { $0 + $1.acks.load(ordering: .relaxed) }
+        if sent <= acked + UInt64(agents) { break }
+        try await Task.sleep(for: .milliseconds(100))
+    }
 
     let stats = coordinator.stats
     let acks0 = groups.reduce(0) { $0 + $1.acks.load(ordering: .relaxed) }
@@ -105,7 +115,7 @@ func measure(agents: Int, curve: Bool, executable: URL, options: Options) async 
     row.cpuPercent = (cpu1 - cpu0) / elapsed * 100
     row.rssMiB = stats.residentMiB() ?? .nan
     if let error = groups.compactMap(\.error).first { throw BenchError(error) }
-    print("  \(agents) agents: \(format(row.windowsPerSecond)) acks/s, \(groups.reduce(0) { $0 + $1.sent.load(ordering: .relaxed) }) windows sent; probing")
+    print("  \(agents) agents: \(format(row.windowsPerSecond)) acks/s, \(groups.reduce(0) { $0 + $1.sent.load(ordering: .relaxed) }) windows sent, \(acks1) acked in all; probing")
 
     // The first rollout must end before the probe starts its own.
     if let id { _ = try await coordinator.http("POST", "/api/v1/rollouts/\(id)/abort") }
