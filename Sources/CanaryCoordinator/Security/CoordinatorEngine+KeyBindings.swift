@@ -57,13 +57,21 @@ extension CoordinatorEngine {
             return refuse(claim, key: key, entry: entry, routingID: routingID, reason: "version_not_bound_to_key",
                           "version '\(version)' is not bound to this key (it may report \(entry.versions.joined(separator: ", ")))")
         }
-        // Two keys whose patterns overlap: the live agent's own key keeps it.
+        // Two keys whose patterns overlap: an (agent, epoch) is its first key's
+        // for good (nobody else can mark its windows counted), and a live agent's
+        // key keeps the agent id while it is live.
+        if claim.epoch != 0, let first = keyLedger.epochKey(agentID: claim.agentID, epoch: claim.epoch), first != key {
+            return refuse(claim, key: key, entry: entry, routingID: routingID, reason: "agent_epoch_claimed_by_another_key",
+                          "agent '\(claim.agentID)' epoch \(claim.epoch) belongs to key \(KeyFingerprint.of(first))")
+        }
         if let owner = keyLedger.owner(of: claim.agentID), owner != key, allowList.current[owner] != nil, fleet.isLive(claim.agentID) {
             return refuse(claim, key: key, entry: entry, routingID: routingID, reason: "agent_claimed_by_another_key",
                           "agent '\(claim.agentID)' is live and speaks with key \(KeyFingerprint.of(owner))")
         }
         let fleet = self.fleet
-        switch keyLedger.admit(agentID: claim.agentID, key: key, nowMs: nowMs, isStale: { !fleet.isLive($0) }) {
+        let admission = keyLedger.admit(agentID: claim.agentID, key: key, nowMs: nowMs, isStale: { !fleet.isLive($0) })
+        if admission != .full { _ = keyLedger.claim(agentID: claim.agentID, epoch: claim.epoch, key: key) }
+        switch admission {
         case .admitted:
             return nil
         case .admittedEvicting(let evicted):

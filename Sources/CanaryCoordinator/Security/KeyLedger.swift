@@ -19,6 +19,11 @@ struct KeyLedger: Sendable {
     private(set) var records: [String: Record] = [:]
     /// Agent id → the public key that speaks for it.
     private(set) var owners: [String: String] = [:]
+    /// Agent id → the epochs it used and the key of each: an (agent, epoch)
+    /// belongs to one key for good, so another key can never write into its
+    /// de-duplication marks, live or stale. The newest few per agent.
+    private(set) var epochKeys: [String: [(epoch: UInt64, key: String)]] = [:]
+    static let epochsKept = 16
 
     init(agentsPerKey: Int) {
         self.agentsPerKey = agentsPerKey
@@ -49,7 +54,10 @@ struct KeyLedger: Sendable {
             }
             record.agents[oldest.key] = nil
             record.evicted += 1
-            if owners[oldest.key] == key { owners[oldest.key] = nil }
+            if owners[oldest.key] == key {
+                owners[oldest.key] = nil
+                epochKeys[oldest.key] = nil
+            }
             evicted = oldest.key
         }
         if let previous = owners[agentID], previous != key { records[previous]?.agents[agentID] = nil }
@@ -57,6 +65,23 @@ struct KeyLedger: Sendable {
         record.agents[agentID] = nowMs
         record.accepted += 1
         return evicted.map { .admittedEvicting($0) } ?? .admitted
+    }
+
+    /// The key that first spoke for (agent, epoch), if another than `key`;
+    /// otherwise records `key` as its key and returns nil.
+    mutating func claim(agentID: String, epoch: UInt64, key: String) -> String? {
+        guard epoch != 0 else { return nil }  // snapshot requests carry none
+        var epochs = epochKeys[agentID] ?? []
+        if let known = epochs.first(where: { $0.epoch == epoch }) { return known.key == key ? nil : known.key }
+        epochs.append((epoch, key))
+        if epochs.count > Self.epochsKept { epochs.removeFirst(epochs.count - Self.epochsKept) }
+        epochKeys[agentID] = epochs
+        return nil
+    }
+
+    /// Whether `key` may use (agent, epoch) without claiming it (read only).
+    func epochKey(agentID: String, epoch: UInt64) -> String? {
+        epochKeys[agentID]?.first { $0.epoch == epoch }?.key
     }
 
     mutating func reject(key: String, reason: String) {
