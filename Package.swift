@@ -122,6 +122,8 @@ let package = Package(
                 "CanaryMetrics",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // SIGHUP re-reads the CURVE allow-list.
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -164,6 +166,8 @@ let package = Package(
             dependencies: [
                 "CanaryCore", "CanaryConfig", "CanaryShm", "CanaryAgent", "CanaryCoordinator", "CanarySimulator",
                 "CanaryDemo", "CanaryAPI",
+                // `canary keygen`: CURVE key pairs from libzmq.
+                "ZeroMQ",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -193,7 +197,7 @@ let package = Package(
             path: "Benchmarks/ReadPathBench", swiftSettings: strict
         ),
         .executableTarget(
-            name: "fanin-bench", dependencies: ["ZeroMQ", "CanaryCoordinator", "CanaryWire", "CanaryCore"],
+            name: "fanin-bench", dependencies: ["ZeroMQ", "CanaryCoordinator", "CanaryWire", "CanaryCore", "CanaryConfig"],
             path: "Benchmarks/FanInBench", swiftSettings: strict
         ),
 

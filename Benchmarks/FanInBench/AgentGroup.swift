@@ -10,6 +10,8 @@ import ZeroMQ
 final class AgentGroup: Sendable {
     let agentIDs: [String]
     let router: String
+    /// CURVE keys (nil: plain text).
+    let keys: BenchKeys?
     let acks = Atomic<UInt64>(0)
     let sent = Atomic<UInt64>(0)
     let dropped = Atomic<UInt64>(0)
@@ -18,9 +20,10 @@ final class AgentGroup: Sendable {
     private let failure = Mutex<String?>(nil)
     private let finished = DispatchSemaphore(value: 0)
 
-    init(agentIDs: [String], router: String) {
+    init(agentIDs: [String], router: String, keys: BenchKeys? = nil) {
         self.agentIDs = agentIDs
         self.router = router
+        self.keys = keys
     }
 
     func start() {
@@ -51,6 +54,7 @@ final class AgentGroup: Sendable {
             let socket = try Socket(context, .dealer)
             try socket.set(.linger, .zero)
             try socket.set(.sendHighWaterMark, 1_000)
+            try keys?.secure(socket)
             try socket.connect(router)
             let version = index % 2 == 0 ? WindowFactory.baseline : WindowFactory.canary
             try socket.send(multipart: WireMessage.hello(WindowFactory.hello(agentID: agentID, epoch: epoch, version: version)).encode())

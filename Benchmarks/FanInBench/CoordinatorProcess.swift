@@ -12,9 +12,13 @@ final class CoordinatorProcess {
     let httpURL: String
     var stats: ProcessStats { ProcessStats(pid: process.processIdentifier) }
 
-    init(executable: URL) throws {
+    /// CURVE keys the coordinator runs with (nil: plain text).
+    let keys: BenchKeys?
+
+    init(executable: URL, curve: Bool = false, agents: Int = 0) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("fanin-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        keys = curve ? try BenchKeys.make(directory: directory, agents: agents) : nil
         routerEndpoint = "tcp://127.0.0.1:\(freePort())"
         publisherEndpoint = "tcp://127.0.0.1:\(freePort())"
         let httpPort = freePort()
@@ -23,7 +27,7 @@ final class CoordinatorProcess {
         process.arguments = [
             "coordinator", "--journal", directory.appendingPathComponent("journal.sqlite").path,
             "--http-port", String(httpPort), "--router", routerEndpoint, "--publisher", publisherEndpoint,
-        ]
+        ] + (keys.map { ["--config", $0.configPath] } ?? [])
         let log = directory.appendingPathComponent("coordinator.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)

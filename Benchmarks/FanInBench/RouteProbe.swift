@@ -14,6 +14,7 @@ struct RouteProbe {
     let router: String
     let publisher: String
     let httpURL: String
+    var keys: BenchKeys? = nil
 
     /// A plan whose only guard is an absolute error-rate limit: the burst
     /// trips it at once; the long bake keeps healthy traffic from advancing.
@@ -48,6 +49,8 @@ struct RouteProbe {
         try subscriber.set(.linger, .zero)
         try dealer.set(.linger, .zero)
         try subscriber.subscribe(WireFormat.kindFrame(.routeTable))
+        try keys?.secure(subscriber)
+        try keys?.secure(dealer)
         try subscriber.connect(publisher)
         try dealer.connect(router)
         let agentID = "fanin-probe"

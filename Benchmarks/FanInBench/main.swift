@@ -2,9 +2,11 @@
 // threads of ~1 000) send 1 s windows to one `canary coordinator` run as a
 // subprocess. Reports windows/s sustained (acks received per second) against
 // the ideal of N/s, the coordinator's CPU share and RSS, and the time from a
-// window's send to the route table it causes reaching a SUB socket.
+// window's send to the route table it causes reaching a SUB socket. Each
+// agent count runs twice, plain text and CURVE (every socket encrypted and
+// authenticated, the ZAP allow-list on), and prints the ratio.
 //
-// Run: swift build -c release --product canary && swift run -c release fanin-bench [--agents 100,1000,5000]
+// Run: swift build -c release --product canary && swift run -c release fanin-bench [--agents 100,1000,5000] [--curve both|on|off]
 import Foundation
 import Synchronization
 
@@ -15,6 +17,8 @@ struct Options {
     var canary: URL?
     /// Measure throughput with no rollout running (no judging per window).
     var withoutRollout = false
+    /// Which transports to measure: plain text, CURVE, or both side by side.
+    var curveModes = [false, true]
 
     static func parse(_ arguments: [String]) -> Options {
         var options = Options()
@@ -27,8 +31,14 @@ struct Options {
             case "--trials": options.trials = Int(iterator.next() ?? "") ?? options.trials
             case "--canary": options.canary = iterator.next().map { URL(fileURLWithPath: $0) }
             case "--without-rollout": options.withoutRollout = true
+            case "--curve":
+                switch iterator.next() {
+                case "on": options.curveModes = [true]
+                case "off": options.curveModes = [false]
+                default: options.curveModes = [false, true]
+                }
             default:
-                print("usage: fanin-bench [--agents 100,1000,5000] [--seconds 8] [--trials 5] [--canary PATH] [--without-rollout]")
+                print("usage: fanin-bench [--agents 100,1000,5000] [--seconds 8] [--trials 5] [--canary PATH] [--without-rollout] [--curve both|on|off]")
                 exit(2)
             }
         }
@@ -38,6 +48,7 @@ struct Options {
 
 struct Row {
     let agents: Int
+    var curve = false
     var windowsPerSecond = 0.0
     var dropped: UInt64 = 0
     var cpuPercent = 0.0
@@ -59,15 +70,16 @@ func quantile(_ values: [Double], _ q: Double) -> Double {
     return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * q).rounded()))]
 }
 
-func measure(agents: Int, executable: URL, options: Options) async throws -> Row {
-    var row = Row(agents: agents)
-    let coordinator = try CoordinatorProcess(executable: executable)
+func measure(agents: Int, curve: Bool, executable: URL, options: Options) async throws -> Row {
+    var row = Row(agents: agents, curve: curve)
+    let coordinator = try CoordinatorProcess(executable: executable, curve: curve, agents: agents)
     defer { coordinator.stop() }
     try await coordinator.waitUntilReady()
 
     let perGroup = 1_000
     let groups = stride(from: 0, to: agents, by: perGroup).map { first in
-        AgentGroup(agentIDs: (first..<min(agents, first + perGroup)).map { "agent-\($0)" }, router: coordinator.routerEndpoint)
+        AgentGroup(agentIDs: (first..<min(agents, first + perGroup)).map { "agent-\($0)" }, router: coordinator.routerEndpoint,
+                   keys: coordinator.keys)
     }
     for group in groups { group.start() }
     defer { for group in groups { group.stop() } }
@@ -78,6 +90,16 @@ func measure(agents: Int, executable: URL, options: Options) async throws -> Row
     // Warm-up: every agent has sent a few windows, the rollout has some data.
     let id = options.withoutRollout ? nil : try await coordinator.startRollout(plan: RouteProbe.plan)
     try await Task.sleep(for: .seconds(3))
+    // Measure the steady state only: windows queued while the connections
+    // were still being set up (CURVE handshakes take a while for thousands)
+    // are acked in a burst first, which would count above the ideal.
+    let settleDeadline = monotonicNanos() + 20_000_000_000
+    while monotonicNanos() < settleDeadline {
+        let sent = groups.reduce(0) { $0 + $1.sent.load(ordering: .relaxed) }
+        let acked = groups.reduce(0) { $0 + $1.acks.load(ordering: .relaxed) }
+        if sent <= acked + UInt64(agents) { break }
+        try await Task.sleep(for: .milliseconds(100))
+    }
 
     let stats = coordinator.stats
     let acks0 = groups.reduce(0) { $0 + $1.acks.load(ordering: .relaxed) }
@@ -93,11 +115,12 @@ func measure(agents: Int, executable: URL, options: Options) async throws -> Row
     row.cpuPercent = (cpu1 - cpu0) / elapsed * 100
     row.rssMiB = stats.residentMiB() ?? .nan
     if let error = groups.compactMap(\.error).first { throw BenchError(error) }
-    print("  \(agents) agents: \(format(row.windowsPerSecond)) acks/s, \(groups.reduce(0) { $0 + $1.sent.load(ordering: .relaxed) }) windows sent; probing")
+    print("  \(agents) agents: \(format(row.windowsPerSecond)) acks/s, \(groups.reduce(0) { $0 + $1.sent.load(ordering: .relaxed) }) windows sent, \(acks1) acked in all; probing")
 
     // The first rollout must end before the probe starts its own.
     if let id { _ = try await coordinator.http("POST", "/api/v1/rollouts/\(id)/abort") }
-    let probe = RouteProbe(router: coordinator.routerEndpoint, publisher: coordinator.publisherEndpoint, httpURL: coordinator.httpURL)
+    let probe = RouteProbe(router: coordinator.routerEndpoint, publisher: coordinator.publisherEndpoint, httpURL: coordinator.httpURL,
+                           keys: coordinator.keys)
     let trials = options.trials
     do {
         row.latencies = try await onThread { try probe.run(trials: trials) }
@@ -138,28 +161,44 @@ for agents in options.agents {
         print(row.note!)
         continue
     }
-    do {
-        let row = try await measure(agents: agents, executable: executable, options: options)
-        rows.append(row)
-        print("\(agents) agents: \(format(row.windowsPerSecond)) windows/s, CPU \(format(row.cpuPercent)) %, RSS \(format(row.rssMiB)) MiB, route latency p50 \(format(quantile(row.latencies, 0.5), 2)) ms")
-    } catch {
-        var row = Row(agents: agents)
-        row.note = "failed: \(error)"
-        rows.append(row)
-        print("\(agents) agents: \(row.note!)")
+    for curve in options.curveModes {
+        let mode = curve ? "CURVE" : "plain"
+        do {
+            let row = try await measure(agents: agents, curve: curve, executable: executable, options: options)
+            rows.append(row)
+            print("\(agents) agents, \(mode): \(format(row.windowsPerSecond)) windows/s, CPU \(format(row.cpuPercent)) %, RSS \(format(row.rssMiB)) MiB, route latency p50 \(format(quantile(row.latencies, 0.5), 2)) ms")
+        } catch {
+            var row = Row(agents: agents, curve: curve)
+            row.note = "failed: \(error)"
+            rows.append(row)
+            print("\(agents) agents, \(mode): \(row.note!)")
+        }
     }
 }
 
 print("")
-print("| agents | ideal windows/s | sustained windows/s | ratio | send queue drops | coordinator CPU (% of a core) | RSS MiB | window → route table p50 | p99 | trials |")
-print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+print("| agents | wire | ideal windows/s | sustained windows/s | ratio | send queue drops | coordinator CPU (% of a core) | RSS MiB | window → route table p50 | p99 | trials |")
+print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for row in rows {
+    let wire = row.curve ? "CURVE" : "plain"
     if let note = row.note, row.windowsPerSecond == 0 {
-        print("| \(row.agents) | \(row.agents) | \(note) | | | | | | | |")
+        print("| \(row.agents) | \(wire) | \(row.agents) | \(note) | | | | | | | |")
         continue
     }
-    print("| \(row.agents) | \(row.agents) | \(format(row.windowsPerSecond)) | \(format(row.windowsPerSecond / Double(row.agents), 3)) | \(row.dropped) | \(format(row.cpuPercent)) | \(format(row.rssMiB)) | \(format(quantile(row.latencies, 0.5), 2)) ms | \(format(quantile(row.latencies, 0.99), 2)) ms | \(row.latencies.count) |")
+    print("| \(row.agents) | \(wire) | \(row.agents) | \(format(row.windowsPerSecond)) | \(format(row.windowsPerSecond / Double(row.agents), 3)) | \(row.dropped) | \(format(row.cpuPercent)) | \(format(row.rssMiB)) | \(format(quantile(row.latencies, 0.5), 2)) ms | \(format(quantile(row.latencies, 0.99), 2)) ms | \(row.latencies.count) |")
 }
 for row in rows where row.windowsPerSecond > 0 {
     if let note = row.note { print("\n\(row.agents) agents: \(note)") }
+}
+
+// CURVE against plain text, per agent count, from the same run.
+let paired = Dictionary(grouping: rows.filter { $0.windowsPerSecond > 0 }, by: \.agents)
+if options.curveModes.count == 2 {
+    print("")
+    print("| agents | CURVE / plain: windows/s | coordinator CPU | RSS | route p50 |")
+    print("| ---: | ---: | ---: | ---: | ---: |")
+    for agents in options.agents {
+        guard let pair = paired[agents], let plain = pair.first(where: { !$0.curve }), let curve = pair.first(where: { $0.curve }) else { continue }
+        print("| \(agents) | \(format(curve.windowsPerSecond / plain.windowsPerSecond, 3)) | \(format(curve.cpuPercent / plain.cpuPercent, 2)) | \(format(curve.rssMiB / plain.rssMiB, 2)) | \(format(quantile(curve.latencies, 0.5) / quantile(plain.latencies, 0.5), 2)) |")
+    }
 }

@@ -1,7 +1,9 @@
 // zmq-bench: messages/s through the SocketLoop thread bridge over tcp
 // loopback, side by side with raw blocking zmq_send/zmq_recv between two
 // plain threads, measured in the same run. DEALER → ROUTER, as agent →
-// coordinator. Run: `swift run -c release zmq-bench`.
+// coordinator. Then both again with CURVE on (libsodium encrypts and
+// authenticates every frame), with the ratio to plain text.
+// Run: `swift run -c release zmq-bench`.
 import Foundation
 import Synchronization
 import ZeroMQ
@@ -33,15 +35,29 @@ final class EndpointHandoff: Sendable {
     }
 }
 
+/// CURVE keys for one run: the ROUTER is the server, the DEALER its client.
+struct CurveSetup: Sendable {
+    let server: CurveKeyPair
+    let client: CurveKeyPair
+
+    static func make() throws -> CurveSetup {
+        CurveSetup(server: try CurveKeyPair.generate(), client: try CurveKeyPair.generate())
+    }
+
+    func secureServer(_ socket: Socket) throws { try socket.makeCurveServer(secretKey: server.secretKey) }
+    func secureClient(_ socket: Socket) throws { try socket.makeCurveClient(serverKey: server.publicKey, keyPair: client) }
+}
+
 /// Baseline: a ROUTER thread receiving with blocking `zmq_msg_recv`, a DEALER
 /// thread sending with blocking `zmq_send`.
-func baseline(payloadSize: Int) async throws -> Double {
+func baseline(payloadSize: Int, curve: CurveSetup? = nil) async throws -> Double {
     let context = try ZeroMQContext()
     let handoff = EndpointHandoff()
     let receiver = Task {
         try await onThread { () -> Duration in
             let router = try Socket(context, .router)
             try router.set(.receiveHighWaterMark, 0)
+            try curve?.secureServer(router)
             try router.bind("tcp://127.0.0.1:*")
             handoff.publish(try router.lastEndpoint)
             return try receiveAll(on: router)
@@ -52,6 +68,7 @@ func baseline(payloadSize: Int) async throws -> Double {
         try dealer.set(.sendHighWaterMark, 0)
         // The context's default linger is 0: keep queued messages past close.
         try dealer.set(.linger, .seconds(10))
+        try curve?.secureClient(dealer)
         try dealer.connect(handoff.wait())
         let payload = [UInt8](repeating: 42, count: payloadSize)
         for _ in 0..<messagesPerRun { try dealer.send(payload) }
@@ -87,14 +104,20 @@ func tryEnqueue(_ payload: [UInt8], on loop: SocketLoop) throws -> Bool {
 enum BridgeMode { case enqueue, awaitedSend }
 
 /// Through the bridge: a DEALER loop fed by a task, a ROUTER loop drained by a task.
-func bridge(payloadSize: Int, mode: BridgeMode) async throws -> Double {
+func bridge(payloadSize: Int, mode: BridgeMode, curve: CurveSetup? = nil) async throws -> Double {
     let count = mode == .awaitedSend ? awaitedMessagesPerRun : messagesPerRun
     let router = try await SocketLoop(configuration: .init(name: "bench.router"), sockets: [
-        .init("in", .router) { try $0.bind("tcp://127.0.0.1:*") },
+        .init("in", .router) { socket in
+            try curve?.secureServer(socket)
+            try socket.bind("tcp://127.0.0.1:*")
+        },
     ])
     let endpoint = try await router.run { try $0.socket("in").lastEndpoint }
     let dealer = try await SocketLoop(configuration: .init(name: "bench.dealer"), sockets: [
-        .init("out", .dealer) { try $0.connect(endpoint) },
+        .init("out", .dealer) { socket in
+            try curve?.secureClient(socket)
+            try socket.connect(endpoint)
+        },
     ])
     let receiver = Task { () -> Duration in
         var received = 0
@@ -148,4 +171,27 @@ for size in payloadSizes {
     let label = size >= 1024 ? "\(size / 1024) KiB" : "\(size) B"
     print(String(format: "%7@ | %@ | %@ | %5.2f | %@ | %5.2f",
                  label, rate(raw), rate(enqueued), enqueued / raw, rate(awaited), awaited / raw))
+}
+
+guard ZeroMQ.hasCurve else {
+    print("this libzmq has no CURVE support: the CURVE comparison is skipped")
+    exit(0)
+}
+print("")
+print("with CURVE (encrypted + authenticated frames) vs plain text, same run:")
+print("payload | raw plain msg/s | raw CURVE msg/s | ratio | enqueue plain msg/s | enqueue CURVE msg/s | ratio")
+for size in payloadSizes {
+    let curve = try CurveSetup.make()
+    // Interleaved rounds: both sides see the same machine load.
+    var raw = (plain: 0.0, curve: 0.0), enqueued = (plain: 0.0, curve: 0.0)
+    for _ in 0..<rounds {
+        raw.plain = max(raw.plain, try await baseline(payloadSize: size))
+        raw.curve = max(raw.curve, try await baseline(payloadSize: size, curve: curve))
+        enqueued.plain = max(enqueued.plain, try await bridge(payloadSize: size, mode: .enqueue))
+        enqueued.curve = max(enqueued.curve, try await bridge(payloadSize: size, mode: .enqueue, curve: curve))
+    }
+    let label = size >= 1024 ? "\(size / 1024) KiB" : "\(size) B"
+    print(String(format: "%7@ | %@ | %@ | %5.2f | %@ | %@ | %5.2f",
+                 label, rate(raw.plain), rate(raw.curve), raw.curve / raw.plain,
+                 rate(enqueued.plain), rate(enqueued.curve), enqueued.curve / enqueued.plain))
 }

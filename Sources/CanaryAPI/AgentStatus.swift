@@ -28,6 +28,8 @@ public struct AgentStatus: Codable, Sendable, Equatable {
     /// No message for longer than the stale timeout: its windows are left
     /// out of decisions until it speaks again.
     public var stale: Bool = false
+    /// Fingerprint of the CURVE key that speaks for the agent (nil without CURVE).
+    public var keyFingerprint: String?
 
     public init(agentID: String, host: String = "", model: String = "", version: String = "", role: String = "",
                 agentEpoch: UInt64 = 0, configDigest: String = "", softwareVersion: String = "", nowMs: Int64) {

@@ -17,7 +17,7 @@ public struct CanaryCommand: AsyncParsableCommand {
         version: CanaryVersion.string,
         subcommands: [
             CoordinatorCommand.self, AgentCommand.self, RolloutCommand.self, DemoCommand.self,
-            ReplayCommand.self, SimulateCommand.self,
+            ReplayCommand.self, SimulateCommand.self, KeygenCommand.self,
         ]
     )
 

@@ -1,4 +1,5 @@
 import CZeroMQ
+import Foundation
 import Synchronization
 
 /// A libzmq context (`zmq_ctx_new`): the I/O threads and the `inproc://`
@@ -43,6 +44,20 @@ public final class ZeroMQContext: @unchecked Sendable {
         }
         guard first else { return }
         _ = try? zmqCall("zmq_ctx_term") { zmq_ctx_term(handle) }
+    }
+
+    /// `terminate()` on a thread of its own, awaited without blocking a
+    /// cooperative thread: for a context shared by loops and a `ZAPHandler`,
+    /// once they have all stopped.
+    public func terminateOnOwnThread() async {
+        let exit = ThreadExit()
+        let thread = Thread { [self] in
+            terminate()
+            exit.signal()
+        }
+        thread.name = "zmq.ctx.term"
+        thread.start()
+        await exit.wait()
     }
 
     deinit {

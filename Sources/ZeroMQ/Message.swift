@@ -58,6 +58,14 @@ public struct Message: ~Copyable {
     /// Whether more frames of the same multipart message follow (`zmq_msg_more`).
     public var hasMore: Bool { zmq_msg_more(pointer) != 0 }
 
+    /// A metadata property of a received frame (`zmq_msg_gets`), nil when the
+    /// connection has none: "User-Id" (what the ZAP handler answered for the
+    /// peer's key), "Peer-Address", "Socket-Type", "Routing-Id".
+    public func property(_ name: String) -> String? {
+        guard let value = zmq_msg_gets(pointer, name) else { return nil }
+        return String(cString: value)
+    }
+
     /// Borrows the content without copying.
     public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         try body(UnsafeRawBufferPointer(start: zmq_msg_data(pointer), count: zmq_msg_size(pointer)))

@@ -35,6 +35,14 @@ struct ExampleFilesTests {
         }
     }
 
+    @Test("the example allow-list loads without issues")
+    func allowList() throws {
+        let list = try AllowList.load(path: Self.directory.appendingPathComponent("security/allow-list.example.yaml").path)
+        #expect(list.issues.isEmpty, "\(list.issues)")
+        #expect(list.entries.count == 2)
+        #expect(list.entries.values.contains { $0.allows(agentID: "fraud-canary-7") && $0.allows(version: "v3") })
+    }
+
     @Test("every scenario loads, its plan included")
     func scenarios() throws {
         let files = Self.yamlFiles("scenarios")

@@ -104,6 +104,54 @@ struct CurveTests {
         #expect(result.clientGot == bytes("ack"))
     }
 
+    @Test("the ZAP handler's user id comes with every message of that connection, through a SocketLoop too; none without ZAP")
+    func userIDOnMessages() async throws {
+        let context = try ZeroMQContext()
+        let client = try CurveKeyPair.generate(), server = try CurveKeyPair.generate()
+        let zap = try await ZAPHandler(context: context) { request in .allow(userID: "key:" + (request.clientPublicKey ?? "?")) }
+        let loop = try await SocketLoop(context: context, sockets: [
+            .init("in", .router) { socket in
+                try socket.makeCurveServer(secretKey: server.secretKey, domain: "canary")
+                try socket.bind("tcp://127.0.0.1:*")
+            },
+        ])
+        let endpoint = try await loop.run { try $0.socket("in").lastEndpoint }
+        let plain = try await SocketLoop(sockets: [.init("in", .router) { try $0.bind("tcp://127.0.0.1:*") }])
+        let plainEndpoint = try await plain.run { try $0.socket("in").lastEndpoint }
+        try await onThread {
+            let peerContext = try ZeroMQContext()
+            let dealer = try Socket(peerContext, .dealer)
+            try dealer.set(.linger, .seconds(1))
+            try dealer.makeCurveClient(serverKey: server.publicKey, keyPair: client)
+            try dealer.connect(endpoint)
+            for index in 0..<3 { try dealer.send(multipart: [bytes("frame-\(index)"), bytes("body")]) }
+            let other = try Socket(peerContext, .dealer)
+            try other.set(.linger, .seconds(1))
+            try other.connect(plainEndpoint)
+            try other.send("plain")
+            dealer.close()
+            other.close()
+            peerContext.terminate()
+        }
+        var seen: [InboundMessage] = []
+        for await message in loop.messages {
+            seen.append(message)
+            if seen.count == 3 { break }
+        }
+        var plainSeen: InboundMessage?
+        for await message in plain.messages {
+            plainSeen = message
+            break
+        }
+        await loop.shutdown()
+        await plain.shutdown()
+        await zap.stop()
+        #expect(seen.map(\.userID) == Array(repeating: "key:" + client.publicKey, count: 3))
+        #expect(seen.map { $0.frames.count } == [3, 3, 3])
+        #expect(plainSeen?.userID == nil)
+        #expect(plainSeen?.frames.last == bytes("plain"))
+    }
+
     @Test("a second ZAP handler on the same context is refused")
     func oneHandlerPerContext() async throws {
         let context = try ZeroMQContext()

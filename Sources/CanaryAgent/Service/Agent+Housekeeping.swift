@@ -11,6 +11,7 @@ import ZeroMQ
 /// hello retried every 50 ms until it is out.
 extension Agent {
     func housekeeping(_ loop: SocketLoop) async throws {
+        var lastRedialMs: Int64 = 0
         while !Task.isCancelled {
             // Until the hello is out (ZMQ_IMMEDIATE refuses sends before the
             // connection is up), retry it every 50 ms: windows wait for it.
@@ -19,6 +20,10 @@ extension Agent {
             let now = clock()
             if await state.checkSilence(nowMs: now) {
                 logger.warning("coordinator silent for more than \(config.coordinatorTimeoutMs) ms: keeping the last split (fail-static); windows wait for it")
+            }
+            if curve != nil, await state.health.coordinatorSilent, now - lastRedialMs >= Self.redialEveryMs {
+                lastRedialMs = now
+                await redial(loop)
             }
             if await !state.introduced {
                 await introduce(on: loop)
@@ -30,6 +35,29 @@ extension Agent {
                     guard await trySend(frames, on: loop) else { break }
                 }
             }
+        }
+    }
+
+    static let redialEveryMs: Int64 = 2_000
+
+    /// With CURVE, libzmq gives up on a connection whose handshake failed
+    /// (an impostor with another key on the coordinator's address, or this
+    /// key not yet on the allow-list) and never dials it again: while the
+    /// coordinator is silent, both sockets are re-dialled every 2 s so the
+    /// real one is found again as soon as it is back.
+    func redial(_ loop: SocketLoop) async {
+        let router = config.coordinatorRouter, publisher = config.coordinatorPublisher
+        do {
+            try await loop.run { sockets in
+                let dealer = try sockets.socket(Self.dealer), subscriber = try sockets.socket(Self.subscriber)
+                try? dealer.disconnect(router)
+                try dealer.connect(router)
+                try? subscriber.disconnect(publisher)
+                try subscriber.connect(publisher)
+            }
+            logger.debug("coordinator silent: re-dialled \(router) and \(publisher)")
+        } catch {
+            logger.warning("could not re-dial the coordinator: \(error)")
         }
     }
 }

@@ -27,6 +27,8 @@ public final class Agent: Service, Sendable {
     let reader: SampleReader
     public let routePage: RoutePage
     let hook: ApplyHook
+    /// This agent's key pair and the coordinator's public key (nil: plain text).
+    let curve: (keyPair: CurveKeyPair, coordinatorKey: String)?
     private let started = OnceValue<Bool>()
 
     /// Opens (or creates) the sample ring and the route page; the sockets
@@ -35,6 +37,21 @@ public final class Agent: Service, Sendable {
         self.config = config
         self.logger = logger
         self.clock = clock
+        if let refusal = config.transportSecurityError { throw refusal }
+        if let keys = config.curve {
+            curve = (try CurveKeyPair(secretKey: try KeyFile.readSecret(keys.secretKeyFile)),
+                     try KeyFile.readPublic(keys.coordinatorKeyFile))
+        } else {
+            curve = nil
+            if config.insecure {
+                let exposed = EndpointScope.exposed([config.coordinatorRouter, config.coordinatorPublisher])
+                if exposed.isEmpty {
+                    logger.warning("insecure: true is set; the coordinator is on loopback, so plain text stays on this host")
+                } else {
+                    logger.error("INSECURE: plain text to \(exposed.joined(separator: ", ")) (insecure: true): anyone on the path can pose as the coordinator and set this replica's split; configure curve: (README § Security)")
+                }
+            }
+        }
         // Unique per process start: with the sequence it makes resends idempotent.
         epoch = UInt64(clamping: Int64((Date().timeIntervalSince1970 * 1_000_000_000).rounded()))
         reader = try SampleReader(RingConfiguration(
@@ -65,7 +82,7 @@ public final class Agent: Service, Sendable {
         }
         started.set(true)
         await accountForPredecessor()
-        logger.notice("agent \(config.agentID) epoch \(epoch): ring \(config.ringName), route page \(config.routePageName), coordinator \(config.coordinatorRouter)")
+        logger.notice("agent \(config.agentID) epoch \(epoch): ring \(config.ringName), route page \(config.routePageName), coordinator \(config.coordinatorRouter)\(curve.map { ", CURVE key \($0.keyPair.publicKey)" } ?? "")")
         await introduce(on: loop)
         // Replies are read until the sockets close, after the final flush.
         let receiver = Task { await self.receive(from: loop) }
@@ -111,6 +128,7 @@ public final class Agent: Service, Sendable {
     private func openSockets() async throws -> SocketLoop {
         let config = self.config
         let identity = Array("\(config.agentID)#\(epoch)".utf8.prefix(255))
+        let curve = self.curve
         return try await SocketLoop(
             configuration: .init(name: "canary.agent.zmq", shutdownLinger: .milliseconds(200)),
             sockets: [
@@ -123,6 +141,8 @@ public final class Agent: Service, Sendable {
                     try socket.set(.reconnectInterval, .milliseconds(100))
                     try socket.set(.reconnectIntervalMax, .seconds(2))
                     try socket.set(.maxMessageSize, Int64(4 << 20))
+                    // A peer without the coordinator's secret fails the handshake: nothing is sent to it.
+                    if let curve { try socket.makeCurveClient(serverKey: curve.coordinatorKey, keyPair: curve.keyPair) }
                     try socket.connect(config.coordinatorRouter)
                 },
                 .init(Self.subscriber, .sub) { socket in
@@ -130,6 +150,8 @@ public final class Agent: Service, Sendable {
                     try socket.set(.reconnectIntervalMax, .seconds(2))
                     try socket.set(.maxMessageSize, Int64(1 << 20))
                     try socket.subscribe(WireFormat.kindFrame(.routeTable))
+                    // Only the coordinator's key can publish a table this agent applies.
+                    if let curve { try socket.makeCurveClient(serverKey: curve.coordinatorKey, keyPair: curve.keyPair) }
                     try socket.connect(config.coordinatorPublisher)
                 },
             ])

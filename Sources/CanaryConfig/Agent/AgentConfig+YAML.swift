@@ -31,6 +31,14 @@ extension AgentConfig {
             if let applyCommand { lines.append("  command: \(YAMLScalar.quoted(applyCommand))") }
             if let applyFile { lines.append("  file: \(YAMLScalar.quoted(applyFile))") }
         }
+        if let curve {
+            lines += [
+                "curve:",
+                "  secret_key_file: \(YAMLScalar.quoted(curve.secretKeyFile))",
+                "  coordinator_key_file: \(YAMLScalar.quoted(curve.coordinatorKeyFile))",
+            ]
+        }
+        if insecure { lines.append("insecure: true") }
         if let metricsHost, let metricsPort {
             lines.append("metrics: \(YAMLScalar.quoted("\(metricsHost):\(metricsPort)"))")
         }

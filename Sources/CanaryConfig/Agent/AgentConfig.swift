@@ -38,6 +38,10 @@ public struct AgentConfig: Sendable, Equatable {
     /// Optional `/metrics` + `/healthz` listener, `host:port` (loopback advised).
     public var metricsHost: String?
     public var metricsPort: Int?
+    /// CURVE client keys (Security/CurveConfig.swift); nil: plain text, loopback only.
+    public var curve: AgentCurveConfig?
+    /// Plain text to a non-loopback coordinator, on purpose (logged loudly at every start).
+    public var insecure: Bool = false
 
     public init(agentID: String, model: String, version: String, ringName: String, routePageName: String) {
         self.agentID = agentID
@@ -50,7 +54,7 @@ public struct AgentConfig: Sendable, Equatable {
     static let keys: Set<String> = [
         "agent_id", "replica", "model", "version", "role", "ring", "window", "coordinator",
         "route_page", "histogram", "score_bin_edges", "unacked_capacity", "coordinator_timeout",
-        "apply_hook", "log_level", "metrics",
+        "apply_hook", "log_level", "metrics", "curve", "insecure",
     ]
     public static func parse(yaml: String, file: String, hostName: String = ProcessInfo.processInfo.hostName) throws(ConfigError) -> AgentConfig {
         let document = ConfigDocument(yaml: yaml, file: file, name: "agent config")
@@ -114,8 +118,17 @@ public struct AgentConfig: Sendable, Equatable {
                 node.fail("metrics must be host:port (e.g. 127.0.0.1:9464), got \(node.quoted)")
             }
         }
+        config.curve = AgentCurveConfig.parse(root.mapping("curve", allowed: AgentCurveConfig.keys))
+        if let insecure = root["insecure"]?.bool() { config.insecure = insecure }
         try document.finish()
         return config
+    }
+
+    /// Why this configuration must not start (a coordinator endpoint off
+    /// loopback with neither keys nor `insecure: true`), or nil.
+    public var transportSecurityError: TransportSecurityError? {
+        TransportSecurityError.check(endpoints: [coordinatorRouter, coordinatorPublisher], hasKeys: curve != nil,
+                                     insecure: insecure, process: "agent")
     }
 
     /// A short fingerprint of the effective configuration (FNV-1a 64, hex),
@@ -124,7 +137,8 @@ public struct AgentConfig: Sendable, Equatable {
         let text = [agentID, replica, model, version, role, ringName, String(ringCapacity), String(windowMs),
                     coordinatorRouter, coordinatorPublisher, routePageName, histogram.description,
                     scoreBinEdges.map { "\($0)" }.joined(separator: ","), String(unackedCapacity),
-                    String(coordinatorTimeoutMs), applyCommand ?? "", applyFile ?? ""].joined(separator: "\u{1f}")
+                    String(coordinatorTimeoutMs), applyCommand ?? "", applyFile ?? "",
+                    curve.map { "curve:\($0.coordinatorKeyFile)" } ?? (insecure ? "insecure" : "")].joined(separator: "\u{1f}")
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
         let hex = String(hash, radix: 16)

@@ -19,6 +19,16 @@ extension CoordinatorConfig {
             "log_level: \(YAMLScalar.quoted(logLevel))",
         ]
         if let apiToken { lines.append("api_token: \(YAMLScalar.quoted(apiToken))") }
+        if let curve {
+            lines += [
+                "curve:",
+                "  secret_key_file: \(YAMLScalar.quoted(curve.secretKeyFile))",
+                "  allow_list: \(YAMLScalar.quoted(curve.allowList))",
+                "  agents_per_key: \(curve.agentsPerKey)",
+                "  reload_check: \(DurationText.text(milliseconds: curve.reloadCheckMs))",
+            ]
+        }
+        if insecure { lines.append("insecure: true") }
         if !webhooks.isEmpty {
             lines.append("webhooks:")
             for hook in webhooks {

@@ -30,13 +30,18 @@ public struct CoordinatorConfig: Sendable, Equatable {
     public var logLevel: String = "info"
     /// Where decisions are announced (Notify/WebhookConfig.swift).
     public var webhooks: [WebhookConfig] = []
+    /// CURVE on the ROUTER and the PUB with an allow-list of agent keys
+    /// (Security/CurveConfig.swift); nil: plain text, loopback only.
+    public var curve: CoordinatorCurveConfig?
+    /// Plain text on a non-loopback endpoint, on purpose (logged loudly at every start).
+    public var insecure: Bool = false
 
     public init() {}
 
     static let keys: Set<String> = [
         "router", "publisher", "http", "journal", "stale_after", "tick", "republish",
         "max_message_bytes", "histogram", "api_token", "api_token_file", "log_level",
-        "webhooks",
+        "webhooks", "curve", "insecure",
     ]
 
     /// Parses a configuration file's text; `file` names it in errors.
@@ -66,11 +71,20 @@ public struct CoordinatorConfig: Sendable, Equatable {
         }
         if let level = root["log_level"]?.oneOf(LogLevelName.all) { config.logLevel = level }
         config.webhooks = root.mappings("webhooks", allowed: WebhookConfig.keys)?.compactMap(WebhookConfig.init) ?? []
+        config.curve = CoordinatorCurveConfig.parse(root.mapping("curve", allowed: CoordinatorCurveConfig.keys))
+        if let insecure = root["insecure"]?.bool() { config.insecure = insecure }
         if config.routerEndpoint == config.publishEndpoint {
             root.fail(at: "publisher", "router and publisher must be different endpoints")
         }
         try document.finish()
         return config
+    }
+
+    /// Why this configuration must not start (an endpoint off loopback with
+    /// neither keys nor `insecure: true`), or nil.
+    public var transportSecurityError: TransportSecurityError? {
+        TransportSecurityError.check(endpoints: [routerEndpoint, publishEndpoint], hasKeys: curve != nil,
+                                     insecure: insecure, process: "coordinator")
     }
 
     public static func load(path: String) throws(ConfigError) -> CoordinatorConfig {

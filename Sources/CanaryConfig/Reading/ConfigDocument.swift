@@ -36,6 +36,12 @@ public struct ConfigDocument {
         return ConfigNode(node: root, path: "", document: self).mapping(allowed: allowed)
     }
 
+    /// The root value whatever its shape (an allow-list is a list); nil
+    /// (with an issue) when the file is not valid YAML or empty.
+    public func rootNode() -> ConfigNode? {
+        root.map { ConfigNode(node: $0, path: "", document: self) }
+    }
+
     /// Every issue so far, in file order whatever order the checks ran in.
     public var issues: [ConfigIssue] {
         sink.issues.enumerated().sorted {
@@ -44,6 +50,9 @@ public struct ConfigDocument {
     }
 
     public var hasIssues: Bool { !sink.issues.isEmpty }
+
+    /// How many issues so far: lets a reader tell whether one item added any.
+    var issueCount: Int { sink.issues.count }
 
     /// Every issue found, as one error.
     public var error: ConfigError { ConfigError(issues: issues) }

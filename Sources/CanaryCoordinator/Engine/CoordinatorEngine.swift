@@ -30,6 +30,8 @@ public actor CoordinatorEngine {
     /// What the read paths show; never waits for this actor.
     public nonisolated let readModel: RolloutReadModel
     public nonisolated let epoch: UInt64
+    /// The agent keys allowed and their bindings (nil: no CURVE, every peer believed).
+    public nonisolated let allowList: AllowListStore?
     let logger: Logger
     private let executor = DedicatedThreadExecutor(name: "canary.engine")
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
@@ -45,9 +47,14 @@ public actor CoordinatorEngine {
     /// The step not yet committed (kept and retried when a commit fails).
     var pending = PendingStep()
     public internal(set) var counters = WireCounters()
+    /// Per allowed key: the agents it speaks for and what it had refused.
+    var keyLedger: KeyLedger
 
-    public init(config: CoordinatorConfig, journal: Journal, events: EventHub = EventHub(), logger: Logger, nowMs: Int64) throws(JournalError) {
+    public init(config: CoordinatorConfig, journal: Journal, events: EventHub = EventHub(), logger: Logger, nowMs: Int64,
+                allowList: AllowListStore? = nil) throws(JournalError) {
         self.config = config
+        self.allowList = allowList
+        keyLedger = KeyLedger(agentsPerKey: config.curve?.agentsPerKey ?? 64)
         self.journal = journal
         self.events = events
         self.logger = logger

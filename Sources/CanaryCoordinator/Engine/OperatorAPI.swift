@@ -71,7 +71,13 @@ extension CoordinatorEngine {
     }
 
     public func agentStatuses() -> [AgentStatus] {
-        fleet.agents.values.sorted { $0.agentID < $1.agentID }
+        let statuses = fleet.agents.values.sorted { $0.agentID < $1.agentID }
+        guard allowList != nil else { return statuses }
+        return statuses.map { status in
+            var status = status
+            status.keyFingerprint = keyFingerprint(ofAgent: status.agentID)
+            return status
+        }
     }
 
     static func name(_ command: OperatorCommand) -> String {

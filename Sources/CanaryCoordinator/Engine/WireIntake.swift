@@ -10,8 +10,10 @@ import Logging
 /// staged one never (its first copy's ack follows). Protobuf types stop at
 /// this edge: what is staged is a domain `Window`.
 extension CoordinatorEngine {
-    /// Handles one message from the ROUTER (`frames` without the routing id).
-    public func receive(routingID: [UInt8], frames: [[UInt8]], nowMs: Int64) -> [Outbound] {
+    /// Handles one message from the ROUTER (`frames` without the routing id);
+    /// `peerKey` is the sender's CURVE public key (the ZAP user id), checked
+    /// against its binding first (Security/CoordinatorEngine+KeyBindings.swift).
+    public func receive(routingID: [UInt8], frames: [[UInt8]], nowMs: Int64, peerKey: String? = nil) -> [Outbound] {
         let message: WireMessage
         do {
             message = try WireMessage.decode(frames)
@@ -20,6 +22,7 @@ extension CoordinatorEngine {
             logger.warning("dropped a message from peer \(Self.hex(routingID)): \(error)")
             return []
         }
+        if let refusal = authorize(message, key: peerKey, routingID: routingID, nowMs: nowMs) { return refusal }
         switch message {
         case .hello(let hello):
             counters.received("hello")

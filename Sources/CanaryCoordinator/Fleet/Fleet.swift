@@ -103,6 +103,12 @@ public struct Fleet: Sendable {
         agents[agentID]?.windowsRejected += 1
     }
 
+    /// Forgets an agent's status (evicted to make room for another of its
+    /// key). Its counted marks stay, so its resends are still recognised.
+    public mutating func forget(_ agentID: String) {
+        agents[agentID] = nil
+    }
+
     /// Marks agents silent for longer than the timeout as stale.
     public mutating func sweep(nowMs: Int64) -> [Transition] {
         var transitions: [Transition] = []

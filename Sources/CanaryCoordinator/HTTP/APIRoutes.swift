@@ -75,6 +75,10 @@ struct APIRoutes: Sendable {
         api.get("agents") { _, _ in
             JSONResponse.ok(await engine.agentStatuses())
         }
+        // The keys, their bindings and the agents they speak for: the token guards it like a mutation.
+        api.get("keys") { request, _ in
+            await guarded(request) { JSONResponse.ok(await engine.keysDocument()) }
+        }
         api.get("events") { _, _ in
             eventStream()
         }

@@ -141,12 +141,13 @@ public final class CoordinatorMetrics: Sendable {
         }
         advance("canary_journal_failures_total", labels: [], to: counters.journalFailures,
                 help: "Journal transactions that failed (acks withheld; agents resend).")
+        if engine.allowList != nil { recordKeys(await engine.keysDocument()) }
         return registry.emitToString()
     }
 
     /// Brings a counter up to a cumulative value kept elsewhere. A smaller
     /// value means the source restarted (an agent's epoch): count it afresh.
-    private func advance(_ name: String, labels: [(String, String)], to total: UInt64, help: String) {
+    func advance(_ name: String, labels: [(String, String)], to total: UInt64, help: String) {
         let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
         let delta: UInt64 = seen.withLock { seen in
             let last = seen[key] ?? 0

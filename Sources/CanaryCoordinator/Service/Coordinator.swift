@@ -44,8 +44,11 @@ public final class Coordinator: Sendable {
         self.logger = logger
         self.readyFile = readyFile
         self.clock = clock
+        if let refusal = config.transportSecurityError { throw refusal }
+        Self.warnIfInsecure(config, logger: logger)
+        let allowList = try config.curve.map { curve throws(ConfigError) in try AllowListStore(path: curve.allowList, logger: logger) }
         let journal = try Journal(path: config.journalPath)
-        engine = try CoordinatorEngine(config: config, journal: journal, logger: logger, nowMs: clock())
+        engine = try CoordinatorEngine(config: config, journal: journal, logger: logger, nowMs: clock(), allowList: allowList)
     }
 
     /// Waits until the sockets and the HTTP server are bound; nil if they never will be.
@@ -59,22 +62,45 @@ public final class Coordinator: Sendable {
     public func services() async throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
         let loop: SocketLoop
         let wire: (router: String, publisher: String)
+        var security: WireSecurity?
         do {
-            loop = try await WirePump.open(config: config)
+            if let curve = config.curve, let store = engine.allowList {
+                security = try await WireSecurity.start(curve: curve, store: store, clock: clock)
+            }
+            loop = try await WirePump.open(config: config, security: security)
             wire = try await WirePump.boundEndpoints(loop)
         } catch {
+            await security?.stop()
             bound.set(nil)
             throw error
         }
         logger.notice("coordinator epoch \(engine.epoch): ROUTER \(wire.router), PUB \(wire.publisher), journal \(config.journalPath)")
+        if let security, let store = engine.allowList {
+            logger.notice("CURVE on both sockets: server key \(security.keyPair.publicKey) (fingerprint \(KeyFingerprint.of(security.keyPair.publicKey))), \(store.current.entries.count) agent keys allowed by \(store.path)")
+        }
         let pump = WirePump(loop: loop, engine: engine, logger: logger)
         let drained = OnceValue<Bool>()
-        return [
-            .init(service: WireService(pump: pump, clock: clock, drained: drained)),
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: WireService(pump: pump, clock: clock, drained: drained, security: security)),
             .init(service: Ticker(engine: engine, pump: pump, tickMs: config.tickMs, clock: clock, drained: drained)),
             .init(service: NotifierService(notifier: engine.notifier)),
             .init(service: HTTPService(application: application(pump: pump, wire: wire), events: engine.events)),
         ]
+        if let store = engine.allowList, let curve = config.curve {
+            services.append(.init(service: AllowListWatcher(store: store, checkMs: curve.reloadCheckMs, logger: logger)))
+        }
+        return services
+    }
+
+    /// `insecure: true` with an endpoint off loopback: said at every start, at error level.
+    static func warnIfInsecure(_ config: CoordinatorConfig, logger: Logger) {
+        guard config.curve == nil, config.insecure else { return }
+        let exposed = EndpointScope.exposed([config.routerEndpoint, config.publishEndpoint])
+        if exposed.isEmpty {
+            logger.warning("insecure: true is set; the endpoints are loopback, so plain text stays on this host")
+        } else {
+            logger.error("INSECURE: plain text on \(exposed.joined(separator: ", ")) (insecure: true): anyone who reaches these ports can pose as an agent and steer rollouts, or pose as this coordinator; configure curve: (README § Security)")
+        }
     }
 
     /// Runs ``services()`` in a group of their own until one fails or the

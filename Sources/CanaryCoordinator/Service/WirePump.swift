@@ -15,9 +15,11 @@ struct WirePump: Sendable {
     let engine: CoordinatorEngine
     let logger: Logger
 
-    static func open(config: CoordinatorConfig) async throws -> SocketLoop {
+    /// With `security`, both sockets are CURVE servers on its context.
+    static func open(config: CoordinatorConfig, security: WireSecurity? = nil) async throws -> SocketLoop {
         let maxBytes = config.maxMessageBytes
         return try await SocketLoop(
+            context: security?.context,
             configuration: .init(name: "canary.coordinator.zmq", shutdownLinger: .milliseconds(200)),
             sockets: [
                 .init(router, .router) { socket in
@@ -26,10 +28,12 @@ struct WirePump: Sendable {
                     try socket.set(.sendHighWaterMark, 100_000)
                     try socket.set(.heartbeatInterval, .seconds(1))
                     try socket.set(.heartbeatTimeout, .seconds(5))
+                    try security?.secure(socket)
                     try socket.bind(config.routerEndpoint)
                 },
                 .init(publisher, .pub) { socket in
                     try socket.set(.sendHighWaterMark, 10_000)
+                    try security?.secure(socket)
                     try socket.bind(config.publishEndpoint)
                 },
             ])
@@ -48,7 +52,8 @@ struct WirePump: Sendable {
             guard message.socket == Self.router else { continue }
             guard message.frames.count >= 1 else { continue }
             let routingID = message.frames[0]
-            let out = await engine.receive(routingID: routingID, frames: Array(message.frames.dropFirst()), nowMs: clock())
+            let out = await engine.receive(routingID: routingID, frames: Array(message.frames.dropFirst()), nowMs: clock(),
+                                           peerKey: message.userID)
             send(out)
         }
     }

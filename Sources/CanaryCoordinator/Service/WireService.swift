@@ -10,6 +10,8 @@ struct WireService: Service {
     let pump: WirePump
     let clock: @Sendable () -> Int64
     let drained: OnceValue<Bool>
+    /// CURVE's ZAP handler and shared context, stopped after the sockets.
+    var security: WireSecurity? = nil
 
     func run() async {
         let pump = pump, clock = clock
@@ -21,5 +23,6 @@ struct WireService: Service {
             // Ends the pump's message stream, and with it the child task.
             await pump.loop.shutdown()
         }
+        await security?.stop()
     }
 }

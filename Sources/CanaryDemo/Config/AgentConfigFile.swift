@@ -7,7 +7,7 @@ import CanarySimulator
 /// agent's parser knows. The only place the demo makes agent configuration.
 enum AgentConfigFile {
     static func yaml(agentID: String, model: String, replica: SimulationSpec.Replica, windowMs: Int64,
-                     coordinator: CoordinatorReadyFile) -> String {
+                     coordinator: CoordinatorReadyFile, curve: AgentCurveConfig? = nil) -> String {
         var config = AgentConfig(agentID: agentID, model: model, version: replica.version,
                                  ringName: replica.ringName, routePageName: replica.routePageName)
         config.replica = String(replica.index)
@@ -17,6 +17,7 @@ enum AgentConfigFile {
         config.coordinatorRouter = coordinator.router
         config.coordinatorPublisher = coordinator.publisher
         config.logLevel = "notice"
+        config.curve = curve
         return config.yaml()
     }
 }

@@ -26,6 +26,8 @@ final class DemoRun {
     var api = DemoCoordinatorAPI(httpURL: nil)
     var replicas: [SimulationSpec.Replica] = []
     var routeWatch: RouteWatch?
+    /// The CURVE keys of the run (the demo runs with CURVE on).
+    var keys: DemoKeys?
     var summary: DemoSummary
     var startMs = DemoClock.nowMs()
     /// Restarts due (wall ms) after a kill action.
@@ -87,7 +89,11 @@ final class DemoRun {
         say("  replicas: \(counts.baseline) × \(plan.baseline) (baseline), \(counts.canary) × \(plan.canary) (canary); traffic \(Int(rps)) req/s; speed \(speed)×; expected: \(scenario.expect.outcome)")
         say("  run directory (journal, logs): \(runDirectory)")
 
-        let coordinator = try await processes.startCoordinator(httpPort: options.port)
+        let made = try await DemoKeys.make(executable: processes.executable, runDirectory: runDirectory, model: plan.model,
+                                           agents: replicas.map { (agentID(of: $0), $0.version) })
+        keys = made
+        say("  CURVE on: \(made.count) agent keys, each bound to its agent id, \(plan.model) and its version (\(made.directory))")
+        let coordinator = try await processes.startCoordinator(httpPort: options.port, configPath: made.coordinatorConfigPath)
         api = DemoCoordinatorAPI(httpURL: coordinator.httpURL)
         let url = "http://127.0.0.1:\(coordinator.httpPort)/"
         summary.dashboardURL = url
@@ -109,13 +115,15 @@ final class DemoRun {
 
     func agentName(_ i: Int) -> String { "agent \(replicas[i].version)#\(replicas[i].index)" }
 
+    func agentID(of replica: SimulationSpec.Replica) -> String { "demo-\(replica.version)-\(replica.index)" }
+
     func startAgent(_ i: Int) throws {
         let r = replicas[i]
         guard let endpoints = processes.endpoints else { throw DemoError("an agent cannot start before the coordinator") }
         let config = runDirectory + "/agent-\(r.version)-\(r.index).yaml"
         let windowMs = max(100, scenario.window.milliseconds * 1_000 / Int64(speed * 1_000))
-        let yaml = AgentConfigFile.yaml(agentID: "demo-\(r.version)-\(r.index)", model: plan.model, replica: r,
-                                        windowMs: windowMs, coordinator: endpoints)
+        let yaml = AgentConfigFile.yaml(agentID: agentID(of: r), model: plan.model, replica: r,
+                                        windowMs: windowMs, coordinator: endpoints, curve: keys?.agent(agentID(of: r)))
         try yaml.write(toFile: config, atomically: true, encoding: .utf8)
         try processes.startAgent(i, name: agentName(i), configPath: config,
                                  logPath: runDirectory + "/agent-\(r.version)-\(r.index).log")

@@ -20,6 +20,8 @@ final class DemoSupervisor {
     private(set) var coordinatorStarts = 0
     private(set) var agents: [Int: ChildProcess] = [:]
     private(set) var simulator: ChildProcess?
+    /// The coordinator's config file (its CURVE keys), for restarts too.
+    private(set) var coordinatorConfigPath: String?
 
     init(executable: String, runDirectory: String) {
         self.executable = executable
@@ -31,7 +33,8 @@ final class DemoSupervisor {
     /// binds `httpPort` (0 = any) and free ZeroMQ ports; a restart binds
     /// what the first one did.
     @discardableResult
-    func startCoordinator(httpPort: Int) async throws -> CoordinatorReadyFile {
+    func startCoordinator(httpPort: Int, configPath: String? = nil) async throws -> CoordinatorReadyFile {
+        if let configPath { coordinatorConfigPath = configPath }
         coordinatorStarts += 1
         let suffix = coordinatorStarts == 1 ? "" : "-\(coordinatorStarts)"
         let ready = runDirectory + "/coordinator\(suffix).ready.json"
@@ -40,7 +43,7 @@ final class DemoSupervisor {
             "--http-port", String(endpoints?.httpPort ?? httpPort),
             "--router", endpoints?.router ?? "tcp://127.0.0.1:*",
             "--publisher", endpoints?.publisher ?? "tcp://127.0.0.1:*",
-        ])
+        ] + (coordinatorConfigPath.map { ["--config", $0] } ?? []))
         coordinator = child
         let bound = try await CoordinatorReadyFile.wait(path: ready, coordinator: child)
         if endpoints == nil { endpoints = bound }

@@ -135,8 +135,8 @@ final class LoopThread {
             let socket = sockets.sockets[index]
             let id = sockets.ids[index]
             for _ in 0..<readBurst {
-                guard let frames = try? socket.tryReceiveMultipart() else { break }
-                if !mailbox.inbound.push(InboundMessage(socket: id, frames: frames)) { return }
+                guard let received = try? socket.receiveMultipartWithUserID(nonBlocking: true) else { break }
+                if !mailbox.inbound.push(InboundMessage(socket: id, frames: received.frames, userID: received.userID)) { return }
             }
         }
     }

@@ -11,8 +11,12 @@ public struct SocketID: Hashable, Sendable, ExpressibleByStringLiteral, CustomSt
 public struct InboundMessage: Sendable, Hashable {
     public let socket: SocketID
     public let frames: [[UInt8]]
-    public init(socket: SocketID, frames: [[UInt8]]) {
+    /// The "User-Id" a ZAP handler gave the sending connection (for CURVE,
+    /// what identifies the peer's key); nil when none authenticated it.
+    public let userID: String?
+    public init(socket: SocketID, frames: [[UInt8]], userID: String? = nil) {
         self.socket = socket
         self.frames = frames
+        self.userID = userID
     }
 }

@@ -31,6 +31,24 @@ extension Socket {
         return frames
     }
 
+    /// Like `receiveMultipart`, plus the "User-Id" the ZAP handler gave the
+    /// sending connection (nil without one): who sent it, for a CURVE server.
+    public func receiveMultipartWithUserID(nonBlocking: Bool = false) throws(ZeroMQError) -> (frames: [[UInt8]], userID: String?) {
+        var frames: [[UInt8]] = []
+        try receive(into: &scratch, nonBlocking: nonBlocking)
+        // The frames that came over the connection carry its metadata; a
+        // ROUTER's routing-id frame is made locally and may not, so the
+        // first frame that has it answers.
+        var userID = scratch.property("User-Id")
+        frames.append(scratch.bytes)
+        while scratch.hasMore {
+            try receive(into: &scratch)
+            if userID == nil { userID = scratch.property("User-Id") }
+            frames.append(scratch.bytes)
+        }
+        return (frames, userID)
+    }
+
     /// Non-blocking multipart receive: `nil` instead of `.wouldBlock`.
     public func tryReceiveMultipart() throws(ZeroMQError) -> [[UInt8]]? {
         do {

@@ -39,7 +39,7 @@ final class RunningCoordinator: Sendable {
 
     static func start(journalPath: String? = nil, router: String = "tcp://127.0.0.1:*",
                       publisher: String = "tcp://127.0.0.1:*", staleAfterMs: Int64 = 3_000,
-                      token: String? = nil) async throws -> RunningCoordinator {
+                      token: String? = nil, curve: CoordinatorCurveConfig? = nil) async throws -> RunningCoordinator {
         var config = CoordinatorConfig()
         config.routerEndpoint = router
         config.publishEndpoint = publisher
@@ -48,6 +48,7 @@ final class RunningCoordinator: Sendable {
         config.staleAfterMs = staleAfterMs
         config.tickMs = 50
         config.apiToken = token
+        config.curve = curve
         let coordinator = try Coordinator(config: config, logger: testLogger)
         let task = Task { try await coordinator.run() }
         guard let endpoints = await coordinator.endpoints() else {
@@ -81,15 +82,17 @@ final class RunningAgent: Sendable {
     let config: AgentConfig
 
     static func start(model: String, version: String, coordinator: Coordinator.Endpoints,
-                      windowMs: Int64 = 200, ringName: String? = nil) async throws -> RunningAgent {
+                      windowMs: Int64 = 200, ringName: String? = nil, agentID: String? = nil,
+                      curve: AgentCurveConfig? = nil) async throws -> RunningAgent {
         let ring = ringName ?? "/" + Unique.name("ct.\(version).")
-        var config = AgentConfig(agentID: Unique.name("agent-\(version)-"), model: model, version: version,
+        var config = AgentConfig(agentID: agentID ?? Unique.name("agent-\(version)-"), model: model, version: version,
                                  ringName: ring, routePageName: ring + ".route")
         config.windowMs = windowMs
         config.ringCapacity = 1 << 14
         config.coordinatorRouter = coordinator.router
         config.coordinatorPublisher = coordinator.publisher
         config.coordinatorTimeoutMs = 1_000
+        config.curve = curve
         let agent = try Agent(config: config, logger: testLogger)
         let recorder = try SampleRecorder(RingConfiguration(name: ring, model: model, version: version, capacity: 1 << 14,
                                                             permissions: .ownerAndGroup))
