@@ -23,7 +23,7 @@ struct AgentBehaviourTests {
         config.coordinatorRouter = coordinator.endpoints.router
         config.coordinatorPublisher = coordinator.endpoints.publisher
         config.applyFile = "\(dir)/split.json"
-        config.applyCommand = "printf '%s|%s|%s' \"$CANARY_MODEL\" \"$CANARY_WEIGHTS\" \"$CANARY_PHASE\" > \(dir)/command.out"
+        config.applyCommand = "printf '%s|%s|%s' \"$CANARY_MODEL\" \"$CANARY_WEIGHTS\" \"$CANARY_PHASE\" > \(dir)/command.tmp && mv \(dir)/command.tmp \(dir)/command.out"
         let agent = try Agent(config: config, logger: testLogger)
         let task = Task { try await agent.run() }
         #expect(await agent.waitUntilRunning())
