@@ -28,6 +28,12 @@ public struct AgentStatus: Codable, Sendable, Equatable {
     /// No message for longer than the stale timeout: its windows are left
     /// out of decisions until it speaks again.
     public var stale: Bool = false
+    /// What the agent says of itself (heartbeats): false with the reason
+    /// while, e.g., its sample ring is corrupt.
+    public var healthy: Bool = true
+    public var unhealthyReason: String?
+    public var ringFaultsTotal: UInt64 = 0
+    public var routePageRestoresTotal: UInt64 = 0
 
     public init(agentID: String, host: String = "", model: String = "", version: String = "", role: String = "",
                 agentEpoch: UInt64 = 0, configDigest: String = "", softwareVersion: String = "", nowMs: Int64) {

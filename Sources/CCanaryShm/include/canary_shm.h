@@ -117,6 +117,7 @@ typedef enum canary_status {
     CANARY_E_PHASE = 21,         /* phase word is not a CANARY_PHASE_* */
     CANARY_E_NO_TABLE = 22,      /* page never written (seq 0) */
     CANARY_E_SEQ_RESET = 23,     /* seq went back to 0 after a table was read */
+    CANARY_E_STUCK = 24,         /* still the odd seq a reader gave up on: no wait this time */
     /* Sample-ring faults: words no writer or reader following the protocol
      * can produce (found by canary_ring_drain's audit). */
     CANARY_E_RING_HEADER = 30,   /* magic/version/record size/capacity/header size changed after attach */
@@ -421,11 +422,12 @@ static inline canary_problem canary_ring_audit(const canary_ring *ring, canary_r
     uint64_t tail = *r;
     /* Where this reader's position really is: its own memory wins. */
     uint64_t mine = st->position_plus_one ? st->position_plus_one - 1 : tail;
+    const int backwards = st->head_seen_ns && head < st->head_seen;
     if (st->position_plus_one && tail != mine) {
         p.status = tail > head ? CANARY_E_TAIL_PAST_HEAD : CANARY_E_TAIL_MOVED;
         p.value = tail;
         p.expected = mine;
-    } else if (tail > head) {
+    } else if (tail > head && !backwards) {
         p.status = CANARY_E_TAIL_PAST_HEAD;
         p.value = tail;
         p.expected = head;
@@ -441,7 +443,7 @@ static inline canary_problem canary_ring_audit(const canary_ring *ring, canary_r
         allowed = cap + age * CANARY_MAX_TICKETS_PER_NS;
     }
     if (allowed > CANARY_MAX_HEAD || allowed < cap) allowed = CANARY_MAX_HEAD;
-    if (st->head_seen_ns && head < st->head_seen) {
+    if (backwards) {
         if (p.status == CANARY_OK) { p.status = CANARY_E_HEAD_BACKWARDS; p.value = head; p.expected = st->head_seen; }
         if (mine > head) mine = head; /* tickets below head were read; new ones start there */
     } else if (head > allowed) {
@@ -769,7 +771,11 @@ static inline canary_problem canary_route_check_header(const canary_route_page *
 static inline canary_problem canary_route_read_checked(const canary_route_page *p, canary_route_table *out,
                                                        uint64_t *out_seq, uint32_t max_tries) {
     canary_problem pr = canary_route_check_header(p);
-    if (pr.status != CANARY_OK) return pr;
+    if (pr.status != CANARY_OK) {
+        /* The seq names the refused state, so it is counted once. */
+        if (out_seq) *out_seq = atomic_load_explicit(CANARY_A64(&p->seq), memory_order_acquire);
+        return pr;
+    }
     uint64_t seq = 0;
     if (canary_route_read(p, out, &seq, max_tries) != CANARY_OK)
         return canary_problem_make(CANARY_E_BUSY, 0, atomic_load_explicit(CANARY_A64(&p->seq), memory_order_relaxed), 0);
@@ -795,11 +801,14 @@ typedef struct canary_route_reader {
  * table; CANARY_E_NO_TABLE: nothing written yet and nothing good; any other
  * status: the page was refused (r->problem says why) and good, if any, is
  * kept. CANARY_E_BUSY may be retried (yield between tries); after the last
- * try call canary_route_reader_give_up, so later calls fail fast. */
+ * try call canary_route_reader_give_up, so later calls fail fast with
+ * CANARY_E_STUCK while the seq word keeps that odd value. */
 static inline canary_status canary_route_reader_sync(canary_route_reader *r, const canary_route_page *p, uint32_t max_tries) {
     uint64_t s1 = atomic_load_explicit(CANARY_A64(&p->seq), memory_order_acquire);
     if (r->good_seq && s1 == r->good_seq) return CANARY_OK;
-    if (s1 && (s1 == r->refused_seq || s1 == r->stuck_seq)) return r->problem.status;
+    if (s1 && s1 == r->stuck_seq) return CANARY_E_STUCK;
+    if (s1 && s1 == r->refused_seq) return r->problem.status;
+    if (!s1 && r->good_seq && r->problem.status == CANARY_E_SEQ_RESET) return CANARY_E_SEQ_RESET;
     canary_route_table t;
     uint64_t seq = 0;
     canary_problem pr = canary_route_read_checked(p, &t, &seq, max_tries);
@@ -856,6 +865,7 @@ static inline int canary_problem_text(const canary_problem *p, char *buf, size_t
     case CANARY_E_BUSY: return snprintf(buf, size, "seqlock word stayed odd (%llu): a writer died mid-update or the page is corrupt", v);
     case CANARY_E_PHASE: return snprintf(buf, size, "phase word is %llu, not a phase (0..%llu)", v, x);
     case CANARY_E_NO_TABLE: return snprintf(buf, size, "no table written yet");
+    case CANARY_E_STUCK: return snprintf(buf, size, "seqlock word still stuck odd (%llu)", v);
     case CANARY_E_SEQ_RESET: return snprintf(buf, size, "seqlock word went back to 0 after table seq %llu was read", x);
     case CANARY_E_RING_HEADER: return snprintf(buf, size, "ring header word at offset %u changed to %llu (0x%llx), the reader attached with %llu: someone else wrote the header", e, v, v, x);
     case CANARY_E_TAIL_PAST_HEAD: return snprintf(buf, size, "reader position (tail) %llu is past the writers' head; the reader resumed at %llu", v, x);
@@ -947,7 +957,7 @@ static inline int canary_route_reader_pick(canary_route_reader *r, const canary_
     if (s == CANARY_E_BUSY && r->good_seq) canary_route_reader_give_up(r, p); /* serve the good table, fast from now */
     if (r->good_seq) return canary_route_pick_point(&r->good, canary_route_point(key));
     if (s == CANARY_E_NO_TABLE) return -1;
-    return s == CANARY_E_BUSY ? -2 : -3;
+    return s == CANARY_E_BUSY || s == CANARY_E_STUCK ? -2 : -3;
 }
 
 #ifdef __cplusplus

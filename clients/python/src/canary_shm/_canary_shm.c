@@ -510,6 +510,7 @@ static PyObject *entry_label(const canary_route_entry *e) {
  * preempted writer can finish; gives up after ~100 ms (writer died?), and
  * from then on fails fast while the seq word stays at that odd value. */
 #define BUSY_ATTEMPTS 20000
+#define BUSY_TIMEOUT_NS 100000000ull
 #define SPINS_PER_ATTEMPT 1000
 
 static void set_problem_error(RoutePage *self, const char *what, const canary_problem *p) {
@@ -523,7 +524,8 @@ static void set_problem_error(RoutePage *self, const char *what, const canary_pr
  * with an exception set (memory). */
 static int RoutePage_sync(RoutePage *self) {
     canary_status s = canary_route_reader_sync(&self->reader, self->page, SPINS_PER_ATTEMPT);
-    for (int i = 0; s == CANARY_E_BUSY && i < BUSY_ATTEMPTS; i++) {
+    const uint64_t deadline = canary_now_ns(CLOCK_MONOTONIC) + BUSY_TIMEOUT_NS;
+    for (int i = 0; s == CANARY_E_BUSY && i < BUSY_ATTEMPTS && canary_now_ns(CLOCK_MONOTONIC) < deadline; i++) {
         sched_yield();
         s = canary_route_reader_sync(&self->reader, self->page, SPINS_PER_ATTEMPT);
     }
