@@ -157,6 +157,13 @@ import Testing
             scribbler.bumpSeq()
             guard case .restored(let why2) = page.restoreIfChanged() else { Issue.record("not restored"); return }
             #expect(why2.contains("behind the writer's back"))
+            // A newer table of the same epoch (another writer of a shared page) is left.
+            scribbler.set64(144, Self.good.sequence + 1)
+            scribbler.bumpSeq()
+            #expect(page.restoreIfChanged() == .newerTable)
+            scribbler.set64(144, Self.good.sequence - 1)
+            scribbler.bumpSeq()
+            guard case .restored = page.restoreIfChanged() else { Issue.record("an older table was not replaced"); return }
             // Header words and a stuck seqlock as well.
             scribbler.set64(RouteOffsets.magic, 0xDEAD)
             scribbler.set64(RouteOffsets.seq, scribbler.u64(RouteOffsets.seq) | 1)

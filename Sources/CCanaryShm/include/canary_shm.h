@@ -688,9 +688,11 @@ static inline canary_problem canary_route_validate_problem(const canary_route_ta
         if (e->reserved != 0) return canary_problem_make(CANARY_E_RESERVED, i, e->reserved, 0);
         sum += e->weight_ppm;
     }
-    static const canary_route_entry zero;
-    for (uint32_t i = t->count; i < CANARY_ROUTE_MAX_ENTRIES; i++)
-        if (memcmp(&t->entries[i], &zero, sizeof zero) != 0) return canary_problem_make(CANARY_E_RESERVED, i, 0, 0);
+    for (uint32_t i = t->count; i < CANARY_ROUTE_MAX_ENTRIES; i++) {
+        const unsigned char *b = (const unsigned char *)&t->entries[i];
+        for (size_t k = 0; k < sizeof t->entries[i]; k++)
+            if (b[k] != 0) return canary_problem_make(CANARY_E_RESERVED, i, 0, 0);
+    }
     if (sum != CANARY_PPM) return canary_problem_make(CANARY_E_WEIGHT_SUM, 0, sum, CANARY_PPM);
     return canary_problem_make(CANARY_OK, 0, 0, 0);
 }

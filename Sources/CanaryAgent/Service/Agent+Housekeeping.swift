@@ -39,7 +39,7 @@ extension Agent {
     /// is rewritten with that table, counted and logged.
     func guardRoutePage(_ loop: SocketLoop) async {
         switch routePage.restoreIfChanged() {
-        case .intact, .nothingWritten:
+        case .intact, .nothingWritten, .newerTable:
             await state.routePageUnrestorable(nil)
         case .restored(let reason):
             await state.routePageRestored(reason)

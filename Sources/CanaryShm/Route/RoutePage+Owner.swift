@@ -9,6 +9,9 @@ public enum RoutePageAudit: Sendable, Equatable {
     case nothingWritten
     /// Nothing written yet and the page is refused: nothing to restore it with.
     case corruptNothingToRestore(String)
+    /// The page holds a valid table of the same epoch with a higher
+    /// sequence: another writer of a shared page got it first; left alone.
+    case newerTable
     /// The page had changed behind the writer's back (why); the last table
     /// written is on it again.
     case restored(String)
@@ -18,8 +21,10 @@ extension RoutePage {
     /// The single writer's guard (the agent owns the page): if the page no
     /// longer holds the table this process last wrote — a header word, the
     /// seqlock left odd, any table word, weights that no longer sum —
-    /// writes that table again (header first if needed). Run it
-    /// periodically; it serialises with `write`.
+    /// writes that table again (header first if needed). A valid table of
+    /// the same epoch and a higher sequence is left: agents sharing a page
+    /// apply the coordinator's tables a few ms apart. Run it periodically;
+    /// it serialises with `write`.
     public func restoreIfChanged() -> RoutePageAudit {
         written.withLock { last in
             let header = canary_route_check_header(page)
@@ -41,6 +46,7 @@ extension RoutePage {
                 } else if problem.status != CANARY_OK {
                     reason = "table refused: \(ShmProblem(problem))"
                 } else if var mine = last, !Self.sameTable(&mine, &t) {
+                    if t.epoch == mine.epoch && t.sequence > mine.sequence { return .newerTable }
                     reason = "table changed to \(RouteTable(decoding: t).summary) behind the writer's back"
                 }
             }
