@@ -121,7 +121,13 @@ public final class RoutePage: @unchecked Sendable {
     /// `canary_route_point(key)`, in the last good table. Nil if no good
     /// table was ever read (none written yet, or every one refused).
     public func route(_ key: UInt64) -> String? {
-        slowRoute(key)?.version
+        var seq: UInt64 = 0
+        let i = Int(canary_route_pick(page, key, &seq, spinsPerAttempt))
+        if i >= 0, seq == goodSeq.load(ordering: .acquiring),
+           let hit = reader.withLock({ $0.labelsSeq == seq && i < $0.versions.count ? $0.versions[i] : nil }) {
+            return hit
+        }
+        return slowRoute(key)?.version
     }
 
     /// How many distinct page states this reader refused.
