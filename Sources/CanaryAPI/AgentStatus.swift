@@ -30,6 +30,12 @@ public struct AgentStatus: Codable, Sendable, Equatable {
     public var stale: Bool = false
     /// Fingerprint of the CURVE key that speaks for the agent (nil without CURVE).
     public var keyFingerprint: String?
+    /// What the agent says of itself (heartbeats): false with the reason
+    /// while, e.g., its sample ring is corrupt.
+    public var healthy: Bool = true
+    public var unhealthyReason: String?
+    public var ringFaultsTotal: UInt64 = 0
+    public var routePageRestoresTotal: UInt64 = 0
 
     public init(agentID: String, host: String = "", model: String = "", version: String = "", role: String = "",
                 agentEpoch: UInt64 = 0, configDigest: String = "", softwareVersion: String = "", nowMs: Int64) {

@@ -94,4 +94,78 @@ import Testing
             #expect(out.contains("wrong magic") && out.contains(name), "\(out)")
         }
     }
+
+    /// The client once crashed (SIGSEGV) on a page whose count word says
+    /// 200. Run in a subprocess: a crash fails this test (exit status), it
+    /// cannot take the test runner down. The script corrupts the page with
+    /// its own mmap, then checks a fresh reader (clear ShmError naming the
+    /// cause) and one that had the good table (keeps routing with it).
+    @Test func pythonRefusesCorruptPagesWithoutCrashing() async throws {
+        try await withSegmentName("pycorrupt") { name in
+            let page = try RoutePage(name: name, model: "fraud")
+            try page.write(RouteTable(epoch: 3, sequence: 9, phase: .progressing, entries: [
+                RouteEntry(version: "v2", weightPPM: 250_000), RouteEntry(version: "v1", weightPPM: 750_000),
+            ]))
+            let out = try runPython("""
+                import mmap, os, struct, time
+                import canary_shm as c
+                NAME = "\(name)"
+                fd = os.open("/dev/shm" + NAME, os.O_RDWR)
+                m = mmap.mmap(fd, 4096)
+                original = m[:]
+                def u32(off, v): struct.pack_into("<I", m, off, v)
+                def u64(off, v): struct.pack_into("<Q", m, off, v)
+                def seq(): return struct.unpack_from("<Q", m, 128)[0]
+                label = lambda i: 160 + 64 * i
+                weight = lambda i: 160 + 64 * i + 56
+                cases = [
+                    ("count 200", "count word says 200 entries", lambda: u32(156, 200), True),
+                    ("count 9", "count word says 9 entries", lambda: u32(156, 9), True),
+                    ("count 0", "count word is 0", lambda: u32(156, 0), True),
+                    ("sum", "weights sum to 900000 ppm", lambda: u32(weight(0), 150000), True),
+                    ("negative", "over 1000000", lambda: u32(weight(0), 0xFFFFFFFF), True),
+                    ("duplicate", "repeats the version label", lambda: m.__setitem__(slice(label(1), label(1) + 2), b"v2"), True),
+                    ("utf8", "not valid UTF-8", lambda: m.__setitem__(slice(label(0), label(0) + 2), b"\\xc3\\x28"), True),
+                    ("padding", "not NUL-padded", lambda: m.__setitem__(label(0) + 20, 0x41), True),
+                    ("phase", "phase word is 77", lambda: u32(152, 77), True),
+                    ("magic", "magic word is", lambda: u64(0, 0x41), True),
+                    ("version", "layout version word is 9", lambda: u32(8, 9), True),
+                    ("stuck", "stayed odd", lambda: u64(128, seq() | 1), False),
+                ]
+                keys = list(range(300))
+                for i, (case, cause, corrupt, bump) in enumerate(cases):
+                    m[:] = original
+                    u64(128, 1000 + 2 * i * 1000)          # a fresh, even seq: a good table again
+                    good = c.RoutePage(NAME, "fraud")
+                    before = [good.route(k) for k in keys]
+                    assert set(before) == {"v1", "v2"}, before
+                    corrupt()
+                    if bump: u64(128, seq() + 2)
+                    started = time.monotonic()
+                    after = [good.route(k) for k in keys]
+                    took = time.monotonic() - started
+                    assert after == before, (case, "routing changed")
+                    assert took < 2, (case, "took", took)
+                    assert good.refusals == 1, (case, good.refusals)
+                    assert cause in good.last_error, (case, good.last_error)
+                    try:
+                        good.table(); raise AssertionError((case, "table() accepted a refused page"))
+                    except c.ShmError as e:
+                        assert cause in str(e) and NAME in str(e), (case, str(e))
+                    try:
+                        fresh = c.RoutePage(NAME, "fraud")
+                    except c.ShmError as e:              # the open checks the header too
+                        assert case in ("magic", "version"), (case, str(e))
+                        print("ok", case, "(refused at open)"); continue
+                    try:
+                        fresh.route(1); raise AssertionError((case, "route() answered from a refused page"))
+                    except c.ShmError as e:
+                        assert cause in str(e), (case, str(e))
+                    print("ok", case)
+                m[:] = original
+                """)
+            let lines = out.split(separator: "\n").map(String.init)
+            #expect(lines.count == 12 && lines.allSatisfy { $0.hasPrefix("ok ") }, "\(out)")
+        }
+    }
 }

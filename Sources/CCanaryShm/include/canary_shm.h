@@ -32,6 +32,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -108,8 +109,34 @@ typedef enum canary_status {
     CANARY_E_LABEL_TOO_LONG = 13,/* label longer than 56 bytes */
     CANARY_E_DUPLICATE = 14,     /* the same label twice */
     CANARY_E_WEIGHT_SUM = 15,    /* weights do not sum to 1 000 000 */
-    CANARY_E_BUSY = 20           /* route page stayed mid-write (writer died?) */
+    CANARY_E_WEIGHT_RANGE = 16,  /* one weight over 1 000 000 (a negative number?) */
+    CANARY_E_LABEL_PADDING = 17, /* bytes after a label's end are not NUL */
+    CANARY_E_LABEL_UTF8 = 18,    /* a label is not valid UTF-8 */
+    CANARY_E_RESERVED = 19,      /* reserved word or unused entry not zero */
+    CANARY_E_BUSY = 20,          /* route page stayed mid-write (writer died?) */
+    CANARY_E_PHASE = 21,         /* phase word is not a CANARY_PHASE_* */
+    CANARY_E_NO_TABLE = 22,      /* page never written (seq 0) */
+    CANARY_E_SEQ_RESET = 23,     /* seq went back to 0 after a table was read */
+    CANARY_E_STUCK = 24,         /* still the odd seq a reader gave up on: no wait this time */
+    /* Sample-ring faults: words no writer or reader following the protocol
+     * can produce (found by canary_ring_drain's audit). */
+    CANARY_E_RING_HEADER = 30,   /* magic/version/record size/capacity/header size changed after attach */
+    CANARY_E_TAIL_PAST_HEAD = 31,/* the reader position is beyond the writers' head */
+    CANARY_E_TAIL_MOVED = 32,    /* the reader position changed, but not by the reader */
+    CANARY_E_HEAD_BACKWARDS = 33,/* the writers' head went backwards */
+    CANARY_E_HEAD_JUMP = 34      /* head advanced faster than any writer can */
 } canary_status;
+
+/* A status with the words that caused it, so every binding can say exactly
+ * what was wrong (canary_problem_text) instead of a number. */
+typedef struct canary_problem {
+    canary_status status;
+    uint32_t entry;    /* offending entry (route page) or header offset (ring) */
+    uint32_t other;    /* the earlier entry a duplicate repeats */
+    uint32_t reserved;
+    uint64_t value;    /* the offending word: count, weight, sum, phase, magic, seq, tail, head */
+    uint64_t expected; /* what it should have been, where that is known */
+} canary_problem;
 
 /* MARK: - Sample ring layout */
 
@@ -336,31 +363,134 @@ typedef struct canary_drain_result {
     uint64_t torn;      /* changed while copied, or failed the check */
     uint64_t abandoned; /* claimed but not committed within the dead wait */
     uint64_t pending;   /* 1 if the drain stopped at an uncommitted slot */
+    uint64_t skipped;   /* lost: unread records jumped over to recover from a fault */
+    uint64_t position;  /* the reader position after this call */
+    canary_problem fault; /* CANARY_OK, or what the audit found (see canary_ring_audit) */
 } canary_drain_result;
 
 /* Reader-process state that does not belong in the segment: which ticket it
- * is waiting on and since when (CLOCK_MONOTONIC). Zero-initialise. */
+ * is waiting on and since when (CLOCK_MONOTONIC), and what it last saw of
+ * the header, so a word moved by anyone else is noticed. Zero-initialise. */
 typedef struct canary_reader_wait {
     uint64_t ticket_plus_one; /* 0: not waiting */
     uint64_t since_ns;
+    uint64_t position_plus_one; /* tail this reader last stored, + 1 (0: none yet) */
+    uint64_t head_seen;         /* head at the last drain */
+    uint64_t head_seen_ns;      /* CLOCK_MONOTONIC of that drain (0: none yet) */
 } canary_reader_wait;
+
+/* No writer claims more than one ticket per nanosecond (a contended
+ * fetch-add costs tens); head never reaches 2^62 (commit words are 2t+2). */
+#define CANARY_MAX_TICKETS_PER_NS 1ull
+#define CANARY_MAX_HEAD (1ull << 62)
+
+/* The header words fixed at creation, against what the reader bound. */
+static inline canary_problem canary_ring_check_bound(const canary_ring *ring) {
+    const canary_ring_header *h = ring->header;
+    canary_problem p;
+    memset(&p, 0, sizeof p);
+    p.status = CANARY_E_RING_HEADER;
+    uint64_t magic = atomic_load_explicit(CANARY_A64(&h->magic), memory_order_relaxed);
+    uint64_t capacity = atomic_load_explicit(CANARY_A64(&h->capacity), memory_order_relaxed);
+    uint64_t w8 = atomic_load_explicit(CANARY_A64(&h->layout_version), memory_order_relaxed);
+    uint64_t w24 = atomic_load_explicit(CANARY_A64(&h->header_size), memory_order_relaxed);
+    uint64_t w40 = atomic_load_explicit(CANARY_A64(&h->ready), memory_order_relaxed);
+    if (magic != CANARY_RING_MAGIC) { p.entry = 0; p.value = magic; p.expected = CANARY_RING_MAGIC; return p; }
+    if ((uint32_t)w8 != CANARY_LAYOUT_VERSION) { p.entry = 8; p.value = (uint32_t)w8; p.expected = CANARY_LAYOUT_VERSION; return p; }
+    if ((uint32_t)(w8 >> 32) != CANARY_RECORD_SIZE) { p.entry = 12; p.value = w8 >> 32; p.expected = CANARY_RECORD_SIZE; return p; }
+    if (capacity != ring->mask + 1) { p.entry = 16; p.value = capacity; p.expected = ring->mask + 1; return p; }
+    if ((uint32_t)w24 != CANARY_RING_HEADER_SIZE) { p.entry = 24; p.value = (uint32_t)w24; p.expected = CANARY_RING_HEADER_SIZE; return p; }
+    if ((uint32_t)w40 != CANARY_READY) { p.entry = 40; p.value = (uint32_t)w40; p.expected = CANARY_READY; return p; }
+    p.status = CANARY_OK;
+    return p;
+}
+
+/* Audits head and tail before a drain and decides where to read from.
+ * Recovery: a header that changed stops the drain (nothing read, nothing
+ * stored) until it is back; a tail moved by someone else goes back to where
+ * this reader left it (nothing lost), or to head if it never read (first
+ * drain) or that place is past head; a head that went backwards or jumped
+ * resyncs the reader to head, counting the unread records before it as
+ * skipped. Returns the fault (CANARY_OK if none) and sets *r and *skipped. */
+static inline canary_problem canary_ring_audit(const canary_ring *ring, canary_reader_wait *st, uint64_t head,
+                                               uint64_t now_ns, uint64_t *r, uint64_t *skipped) {
+    const canary_ring_header *h = ring->header;
+    const uint64_t cap = ring->mask + 1;
+    canary_problem p;
+    memset(&p, 0, sizeof p);
+    *skipped = 0;
+    uint64_t tail = *r;
+    /* Where this reader's position really is: its own memory wins. */
+    uint64_t mine = st->position_plus_one ? st->position_plus_one - 1 : tail;
+    const int backwards = st->head_seen_ns && head < st->head_seen;
+    if (st->position_plus_one && tail != mine) {
+        p.status = tail > head ? CANARY_E_TAIL_PAST_HEAD : CANARY_E_TAIL_MOVED;
+        p.value = tail;
+        p.expected = mine;
+    } else if (tail > head && !backwards) {
+        p.status = CANARY_E_TAIL_PAST_HEAD;
+        p.value = tail;
+        p.expected = head;
+        mine = head; /* no memory of our own: start at head */
+    }
+    /* Head: monotonic, and no faster than writers can claim. */
+    uint64_t allowed;
+    if (st->head_seen_ns) {
+        allowed = st->head_seen + cap + (now_ns - st->head_seen_ns) * CANARY_MAX_TICKETS_PER_NS;
+    } else {
+        uint64_t real = canary_now_ns(CLOCK_REALTIME);
+        uint64_t age = real > h->created_ns ? real - h->created_ns : 0;
+        allowed = cap + age * CANARY_MAX_TICKETS_PER_NS;
+    }
+    if (allowed > CANARY_MAX_HEAD || allowed < cap) allowed = CANARY_MAX_HEAD;
+    if (backwards) {
+        if (p.status == CANARY_OK) { p.status = CANARY_E_HEAD_BACKWARDS; p.value = head; p.expected = st->head_seen; }
+        if (mine > head) mine = head; /* tickets below head were read; new ones start there */
+    } else if (head > allowed) {
+        if (p.status == CANARY_OK) { p.status = CANARY_E_HEAD_JUMP; p.value = head; p.expected = allowed; }
+        /* Records claimed before the jump and not read are lost with it. */
+        uint64_t before = st->head_seen_ns ? st->head_seen : mine;
+        uint64_t unread = before > mine ? before - mine : 0;
+        *skipped = unread < cap ? unread : cap;
+        mine = head;
+    } else if (mine > head) {
+        mine = head;
+    }
+    *r = mine;
+    return p;
+}
 
 /* Copies up to `max` committed records, oldest first, into `out`, advancing
  * the reader position stored in the segment. Non-blocking: stops at an
  * uncommitted slot and reports `pending`; once that slot has been pending
  * for `dead_wait_ns` across calls it is skipped and counted as abandoned.
- * Must be called by one reader at a time. */
+ * Never trusts the header: it is audited first (canary_ring_audit) and a
+ * fault is reported in `fault`, recovered from as that function says.
+ * Must be called by one reader at a time. `max` 0 only audits. */
 static inline canary_drain_result canary_ring_drain(const canary_ring *ring, canary_record *out, size_t max,
                                                     uint64_t dead_wait_ns, canary_reader_wait *wait) {
     canary_ring_header *h = ring->header;
-    canary_drain_result res = {0, 0, 0, 0, 0};
+    canary_drain_result res;
+    memset(&res, 0, sizeof res);
     const uint64_t cap = ring->mask + 1;
+    res.fault = canary_ring_check_bound(ring);
+    if (res.fault.status != CANARY_OK) {
+        /* Not ours any more: read nothing, store nothing, until it is back. */
+        res.position = wait->position_plus_one ? wait->position_plus_one - 1
+                                               : atomic_load_explicit(CANARY_A64(&h->tail), memory_order_relaxed);
+        return res;
+    }
     uint64_t r = atomic_load_explicit(CANARY_A64(&h->tail), memory_order_relaxed);
     uint64_t head = atomic_load_explicit(CANARY_A64(&h->head), memory_order_acquire);
+    const uint64_t now = canary_now_ns(CLOCK_MONOTONIC);
+    res.fault = canary_ring_audit(ring, wait, head, now, &r, &res.skipped);
+    const uint64_t audited = head;
     size_t n = 0;
     while (n < max) {
         if (r >= head) {
             head = atomic_load_explicit(CANARY_A64(&h->head), memory_order_acquire);
+            /* A head that moved implausibly far meanwhile waits for the next audit. */
+            if (head < audited || head - audited > cap) head = audited;
             if (r >= head) break;
         }
         if (head - r > cap) { /* lapped: everything older than head - cap is gone */
@@ -393,11 +523,11 @@ static inline canary_drain_result canary_ring_drain(const canary_ring *ring, can
             continue;
         }
         /* Claimed (r < head) but not committed: a writer mid-record, or dead. */
-        uint64_t now = canary_now_ns(CLOCK_MONOTONIC);
+        uint64_t t_now = canary_now_ns(CLOCK_MONOTONIC);
         if (wait->ticket_plus_one != r + 1) {
             wait->ticket_plus_one = r + 1;
-            wait->since_ns = now;
-        } else if (now - wait->since_ns >= dead_wait_ns) {
+            wait->since_ns = t_now;
+        } else if (t_now - wait->since_ns >= dead_wait_ns) {
             res.abandoned++;
             r++;
             wait->ticket_plus_one = 0;
@@ -407,9 +537,14 @@ static inline canary_drain_result canary_ring_drain(const canary_ring *ring, can
         break;
     }
     res.delivered = n;
-    /* Single reader: plain read-modify-write of its own counters is safe. */
+    res.position = r;
+    wait->position_plus_one = r + 1;
+    wait->head_seen = head > audited ? head : audited;
+    wait->head_seen_ns = now;
+    /* Single reader: plain read-modify-write of its own counters is safe.
+     * Skipped records are booked as overrun: lost before they were read. */
     atomic_store_explicit(CANARY_A64(&h->delivered), h->delivered + res.delivered, memory_order_relaxed);
-    atomic_store_explicit(CANARY_A64(&h->overrun), h->overrun + res.overrun, memory_order_relaxed);
+    atomic_store_explicit(CANARY_A64(&h->overrun), h->overrun + res.overrun + res.skipped, memory_order_relaxed);
     atomic_store_explicit(CANARY_A64(&h->torn), h->torn + res.torn, memory_order_relaxed);
     atomic_store_explicit(CANARY_A64(&h->abandoned), h->abandoned + res.abandoned, memory_order_relaxed);
     atomic_store_explicit(CANARY_A64(&h->tail), r, memory_order_release);
@@ -492,19 +627,86 @@ static inline size_t canary_label_len(const char *field, size_t field_size) {
     return n;
 }
 
-/* Rejects tables a router must never see. Labels are compared as stored. */
-static inline canary_status canary_route_validate(const canary_route_table *t) {
-    if (t->count == 0) return CANARY_E_EMPTY_TABLE;
-    if (t->count > CANARY_ROUTE_MAX_ENTRIES) return CANARY_E_TOO_MANY;
+/* Whether bytes are well-formed UTF-8 (no overlongs, surrogates or code
+ * points past U+10FFFF): labels become strings in every language. */
+static inline int canary_utf8_valid(const unsigned char *b, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = b[i];
+        size_t len;
+        uint32_t cp;
+        if (c < 0x80) { i++; continue; }
+        if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
+        else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
+        else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
+        else return 0;
+        if (i + len > n) return 0;
+        for (size_t k = 1; k < len; k++) {
+            if ((b[i + k] & 0xC0) != 0x80) return 0;
+            cp = (cp << 6) | (b[i + k] & 0x3F);
+        }
+        if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
+static inline canary_problem canary_problem_make(canary_status s, uint32_t entry, uint64_t value, uint64_t expected) {
+    canary_problem p;
+    memset(&p, 0, sizeof p);
+    p.status = s;
+    p.entry = entry;
+    p.value = value;
+    p.expected = expected;
+    return p;
+}
+
+/* Everything a router must never see, with the words that caused it: the
+ * count beyond the page's 8 entries, weights over 10^6 or not summing to
+ * it, empty, duplicate, non-UTF-8 or garbage-padded labels, a phase that is
+ * no phase, and non-zero reserved words or unused entries. */
+static inline canary_problem canary_route_validate_problem(const canary_route_table *t) {
+    if (t->count == 0) return canary_problem_make(CANARY_E_EMPTY_TABLE, 0, 0, 0);
+    if (t->count > CANARY_ROUTE_MAX_ENTRIES) return canary_problem_make(CANARY_E_TOO_MANY, 0, t->count, CANARY_ROUTE_MAX_ENTRIES);
+    if (t->phase > CANARY_PHASE_ABORTED) return canary_problem_make(CANARY_E_PHASE, 0, t->phase, CANARY_PHASE_ABORTED);
     uint64_t sum = 0;
     for (uint32_t i = 0; i < t->count; i++) {
-        if (canary_label_len(t->entries[i].label, CANARY_ROUTE_LABEL_SIZE) == 0) return CANARY_E_EMPTY_LABEL;
+        const canary_route_entry *e = &t->entries[i];
+        size_t len = canary_label_len(e->label, CANARY_ROUTE_LABEL_SIZE);
+        if (len == 0) return canary_problem_make(CANARY_E_EMPTY_LABEL, i, 0, 0);
+        for (size_t k = len; k < CANARY_ROUTE_LABEL_SIZE; k++)
+            if (e->label[k] != 0) return canary_problem_make(CANARY_E_LABEL_PADDING, i, k, 0);
+        if (!canary_utf8_valid((const unsigned char *)e->label, len)) return canary_problem_make(CANARY_E_LABEL_UTF8, i, len, 0);
         for (uint32_t j = 0; j < i; j++)
-            if (memcmp(t->entries[i].label, t->entries[j].label, CANARY_ROUTE_LABEL_SIZE) == 0)
-                return CANARY_E_DUPLICATE;
-        sum += t->entries[i].weight_ppm;
+            if (memcmp(e->label, t->entries[j].label, CANARY_ROUTE_LABEL_SIZE) == 0) {
+                canary_problem p = canary_problem_make(CANARY_E_DUPLICATE, i, 0, 0);
+                p.other = j;
+                return p;
+            }
+        if (e->weight_ppm > CANARY_PPM) return canary_problem_make(CANARY_E_WEIGHT_RANGE, i, e->weight_ppm, CANARY_PPM);
+        if (e->reserved != 0) return canary_problem_make(CANARY_E_RESERVED, i, e->reserved, 0);
+        sum += e->weight_ppm;
     }
-    return sum == CANARY_PPM ? CANARY_OK : CANARY_E_WEIGHT_SUM;
+    for (uint32_t i = t->count; i < CANARY_ROUTE_MAX_ENTRIES; i++) {
+        const unsigned char *b = (const unsigned char *)&t->entries[i];
+        for (size_t k = 0; k < sizeof t->entries[i]; k++)
+            if (b[k] != 0) return canary_problem_make(CANARY_E_RESERVED, i, 0, 0);
+    }
+    if (sum != CANARY_PPM) return canary_problem_make(CANARY_E_WEIGHT_SUM, 0, sum, CANARY_PPM);
+    return canary_problem_make(CANARY_OK, 0, 0, 0);
+}
+
+/* Rejects tables a router must never see (canary_route_validate_problem).
+ * A writer's table may leave unused entries and reserved words dirty: they
+ * are cleared when written. */
+static inline canary_status canary_route_validate(const canary_route_table *t) {
+    canary_route_table clean = *t;
+    if (clean.count <= CANARY_ROUTE_MAX_ENTRIES) {
+        for (uint32_t i = 0; i < clean.count; i++) clean.entries[i].reserved = 0;
+        for (uint32_t i = clean.count; i < CANARY_ROUTE_MAX_ENTRIES; i++) memset(&clean.entries[i], 0, sizeof clean.entries[i]);
+    }
+    return canary_route_validate_problem(&clean).status;
 }
 
 /* Publishes a table (single writer: the agent's route subscriber). A seq
@@ -552,6 +754,130 @@ static inline canary_status canary_route_read(const canary_route_page *p, canary
     return CANARY_E_BUSY;
 }
 
+/* The page header words a reader depends on, re-checked on every full read
+ * (anyone with write access may overwrite them after the open). */
+static inline canary_problem canary_route_check_header(const canary_route_page *p) {
+    uint64_t magic = atomic_load_explicit(CANARY_A64(&p->magic), memory_order_relaxed);
+    uint64_t w8 = atomic_load_explicit(CANARY_A64(&p->layout_version), memory_order_relaxed);
+    uint64_t w16 = atomic_load_explicit(CANARY_A64(&p->ready), memory_order_relaxed);
+    if (magic != CANARY_ROUTE_MAGIC) return canary_problem_make(CANARY_E_FOREIGN, 0, magic, CANARY_ROUTE_MAGIC);
+    if ((uint32_t)w8 != CANARY_LAYOUT_VERSION) return canary_problem_make(CANARY_E_VERSION, 8, (uint32_t)w8, CANARY_LAYOUT_VERSION);
+    if ((uint32_t)(w8 >> 32) != CANARY_ROUTE_PAGE_SIZE) return canary_problem_make(CANARY_E_GEOMETRY, 12, w8 >> 32, CANARY_ROUTE_PAGE_SIZE);
+    if ((uint32_t)w16 != CANARY_READY) return canary_problem_make(CANARY_E_NOT_READY, 16, (uint32_t)w16, CANARY_READY);
+    return canary_problem_make(CANARY_OK, 0, 0, 0);
+}
+
+/* canary_route_read, then the header and the table validated: CANARY_OK
+ * with a table a router may use; CANARY_E_NO_TABLE for a page never
+ * written (seq 0); otherwise the problem, naming the offending words. */
+static inline canary_problem canary_route_read_checked(const canary_route_page *p, canary_route_table *out,
+                                                       uint64_t *out_seq, uint32_t max_tries) {
+    canary_problem pr = canary_route_check_header(p);
+    if (pr.status != CANARY_OK) {
+        /* The seq names the refused state, so it is counted once. */
+        if (out_seq) *out_seq = atomic_load_explicit(CANARY_A64(&p->seq), memory_order_acquire);
+        return pr;
+    }
+    uint64_t seq = 0;
+    if (canary_route_read(p, out, &seq, max_tries) != CANARY_OK)
+        return canary_problem_make(CANARY_E_BUSY, 0, atomic_load_explicit(CANARY_A64(&p->seq), memory_order_relaxed), 0);
+    if (out_seq) *out_seq = seq;
+    if (seq == 0) return canary_problem_make(CANARY_E_NO_TABLE, 0, 0, 0);
+    return canary_route_validate_problem(out);
+}
+
+/* A reader that never routes with a page it refused: it keeps the last
+ * table that passed canary_route_read_checked and keeps routing with it
+ * (fail-static) while the page is corrupt or stuck mid-write, counting
+ * each refused page state once. Per thread (no locking); zero-initialise. */
+typedef struct canary_route_reader {
+    canary_route_table good; /* last table that passed validation */
+    uint64_t good_seq;       /* its seqlock value; 0: none yet */
+    uint64_t refused_seq;    /* seq of the page state last refused (0: none) */
+    uint64_t stuck_seq;      /* odd seq given up on (canary_route_reader_give_up) */
+    uint64_t refusals;       /* distinct page states refused */
+    canary_problem problem;  /* why the page was last refused */
+} canary_route_reader;
+
+/* Brings `r->good` up to the page's table. CANARY_OK: good is the page's
+ * table; CANARY_E_NO_TABLE: nothing written yet and nothing good; any other
+ * status: the page was refused (r->problem says why) and good, if any, is
+ * kept. CANARY_E_BUSY may be retried (yield between tries); after the last
+ * try call canary_route_reader_give_up, so later calls fail fast with
+ * CANARY_E_STUCK while the seq word keeps that odd value. */
+static inline canary_status canary_route_reader_sync(canary_route_reader *r, const canary_route_page *p, uint32_t max_tries) {
+    uint64_t s1 = atomic_load_explicit(CANARY_A64(&p->seq), memory_order_acquire);
+    if (r->good_seq && s1 == r->good_seq) return CANARY_OK;
+    if (s1 && s1 == r->stuck_seq) return CANARY_E_STUCK;
+    if (s1 && s1 == r->refused_seq) return r->problem.status;
+    if (!s1 && r->good_seq && r->problem.status == CANARY_E_SEQ_RESET) return CANARY_E_SEQ_RESET;
+    canary_route_table t;
+    uint64_t seq = 0;
+    canary_problem pr = canary_route_read_checked(p, &t, &seq, max_tries);
+    if (pr.status == CANARY_OK) {
+        r->good = t;
+        r->good_seq = seq;
+        return CANARY_OK;
+    }
+    if (pr.status == CANARY_E_BUSY) return CANARY_E_BUSY;
+    if (pr.status == CANARY_E_NO_TABLE) {
+        if (!r->good_seq) return CANARY_E_NO_TABLE;
+        pr = canary_problem_make(CANARY_E_SEQ_RESET, 0, 0, r->good_seq);
+    }
+    if (seq != r->refused_seq || seq == 0) r->refusals++;
+    r->refused_seq = seq;
+    r->problem = pr;
+    return pr.status;
+}
+
+/* Gives up on a page that stayed mid-write: counted as one refusal, and
+ * later syncs fail fast while the seq word keeps that odd value. */
+static inline void canary_route_reader_give_up(canary_route_reader *r, const canary_route_page *p) {
+    uint64_t s = atomic_load_explicit(CANARY_A64(&p->seq), memory_order_relaxed);
+    if (!(s & 1)) return;
+    if (s != r->stuck_seq) r->refusals++;
+    r->stuck_seq = s;
+    r->problem = canary_problem_make(CANARY_E_BUSY, 0, s, 0);
+}
+
+/* Describes a problem in one line (NUL-terminated, truncated to `size`):
+ * what was wrong, with the words that were. Returns the length snprintf
+ * wanted. */
+static inline int canary_problem_text(const canary_problem *p, char *buf, size_t size) {
+    unsigned long long v = (unsigned long long)p->value, x = (unsigned long long)p->expected;
+    unsigned e = p->entry, o = p->other;
+    switch (p->status) {
+    case CANARY_OK: return snprintf(buf, size, "no problem");
+    case CANARY_E_NOT_READY: return snprintf(buf, size, "ready word is %llu, not %llu: the segment is not (or no longer) published", v, x);
+    case CANARY_E_FOREIGN: return snprintf(buf, size, "magic word is 0x%016llx, not 0x%016llx: not a Canary segment of this kind", v, x);
+    case CANARY_E_VERSION: return snprintf(buf, size, "layout version word is %llu, this reader speaks %llu", v, x);
+    case CANARY_E_RECORD_SIZE: return snprintf(buf, size, "record size word is %llu, not %llu", v, x);
+    case CANARY_E_GEOMETRY: return snprintf(buf, size, "size word at offset %u is %llu, not %llu", e, v, x);
+    case CANARY_E_TRUNCATED: return snprintf(buf, size, "segment is smaller than its header says");
+    case CANARY_E_EMPTY_TABLE: return snprintf(buf, size, "count word is 0 on a written page: a table has 1 to 8 entries");
+    case CANARY_E_TOO_MANY: return snprintf(buf, size, "count word says %llu entries, a page holds at most %llu", v, x);
+    case CANARY_E_EMPTY_LABEL: return snprintf(buf, size, "entry %u has no version label", e);
+    case CANARY_E_LABEL_TOO_LONG: return snprintf(buf, size, "entry %u's version label is longer than 56 bytes", e);
+    case CANARY_E_DUPLICATE: return snprintf(buf, size, "entry %u repeats the version label of entry %u", e, o);
+    case CANARY_E_WEIGHT_SUM: return snprintf(buf, size, "weights sum to %llu ppm, not %llu", v, x);
+    case CANARY_E_WEIGHT_RANGE: return snprintf(buf, size, "entry %u's weight is %llu ppm, over %llu (a negative number?)", e, v, x);
+    case CANARY_E_LABEL_PADDING: return snprintf(buf, size, "entry %u's version label has non-NUL bytes after its end (byte %llu): not NUL-padded", e, v);
+    case CANARY_E_LABEL_UTF8: return snprintf(buf, size, "entry %u's version label is not valid UTF-8", e);
+    case CANARY_E_RESERVED: return snprintf(buf, size, "reserved bytes of entry %u (or the unused entry %u) are not zero", e, e);
+    case CANARY_E_BUSY: return snprintf(buf, size, "seqlock word stayed odd (%llu): a writer died mid-update or the page is corrupt", v);
+    case CANARY_E_PHASE: return snprintf(buf, size, "phase word is %llu, not a phase (0..%llu)", v, x);
+    case CANARY_E_NO_TABLE: return snprintf(buf, size, "no table written yet");
+    case CANARY_E_STUCK: return snprintf(buf, size, "seqlock word still stuck odd (%llu)", v);
+    case CANARY_E_SEQ_RESET: return snprintf(buf, size, "seqlock word went back to 0 after table seq %llu was read", x);
+    case CANARY_E_RING_HEADER: return snprintf(buf, size, "ring header word at offset %u changed to %llu (0x%llx), the reader attached with %llu: someone else wrote the header", e, v, v, x);
+    case CANARY_E_TAIL_PAST_HEAD: return snprintf(buf, size, "reader position (tail) %llu is past the writers' head; the reader resumed at %llu", v, x);
+    case CANARY_E_TAIL_MOVED: return snprintf(buf, size, "reader position (tail) moved to %llu by someone else than the reader; the reader resumed at %llu", v, x);
+    case CANARY_E_HEAD_BACKWARDS: return snprintf(buf, size, "writers' head went backwards to %llu from %llu; the reader resynced to it", v, x);
+    case CANARY_E_HEAD_JUMP: return snprintf(buf, size, "writers' head jumped to %llu, beyond the %llu any writer could claim; the reader resynced to it", v, x);
+    }
+    return snprintf(buf, size, "unknown problem %d", (int)p->status);
+}
+
 /* MARK: - Routing */
 
 /* splitmix64: a bijective mixer, so nearby keys land far apart. */
@@ -580,7 +906,7 @@ static inline uint64_t canary_key_hash(const void *bytes, size_t len) {
 /* Entry index for a point: entries own consecutive intervals in entry order,
  * entry 0 owning [0, w0). -1 if the table is empty. */
 static inline int canary_route_pick_point(const canary_route_table *t, uint32_t point) {
-    uint32_t end = 0;
+    uint64_t end = 0;
     for (uint32_t i = 0; i < t->count && i < CANARY_ROUTE_MAX_ENTRIES; i++) {
         end += t->entries[i].weight_ppm;
         if (point < end) return (int)i;
@@ -589,9 +915,11 @@ static inline int canary_route_pick_point(const canary_route_table *t, uint32_t 
 }
 
 /* route(key) straight off the page: reads only seq, count and the weights.
- * Returns the entry index, -1 for an empty table, -2 if the page stayed
- * mid-write for `max_tries` attempts. `out_seq` (optional) receives the seq
- * the answer belongs to, so a caller can cache the labels per seq. */
+ * Returns the entry index, -1 for a page never written, -2 if the page
+ * stayed mid-write for `max_tries` attempts, -3 for a page no router may use
+ * (count 0 or beyond 8, a weight over 10^6, weights not summing to 10^6:
+ * canary_route_reader_sync says why). `out_seq` (optional) receives the
+ * seq the answer belongs to, so a caller can cache the labels per seq. */
 static inline int canary_route_pick(const canary_route_page *p, uint64_t key, uint64_t *out_seq,
                                     uint32_t max_tries) {
     const uint32_t point = canary_route_point(key);
@@ -599,21 +927,39 @@ static inline int canary_route_pick(const canary_route_page *p, uint64_t key, ui
         uint64_t s1 = atomic_load_explicit(CANARY_A64(&p->seq), memory_order_acquire);
         if (s1 & 1) continue;
         uint32_t count = (uint32_t)(atomic_load_explicit(CANARY_A64(&p->phase), memory_order_relaxed) >> 32);
-        if (count > CANARY_ROUTE_MAX_ENTRIES) count = CANARY_ROUTE_MAX_ENTRIES;
-        int idx = -1;
-        uint32_t end = 0;
+        int idx = -1, bad = count == 0 || count > CANARY_ROUTE_MAX_ENTRIES;
+        if (bad) count = 0;
+        uint64_t end = 0;
         for (uint32_t i = 0; i < count; i++) {
             /* weight is the low half of the entry's 8th word (little-endian) */
-            end += (uint32_t)atomic_load_explicit(CANARY_A64(&p->entries[i].weight_ppm), memory_order_relaxed);
-            if (point < end) { idx = (int)i; break; }
+            uint32_t w = (uint32_t)atomic_load_explicit(CANARY_A64(&p->entries[i].weight_ppm), memory_order_relaxed);
+            if (w > CANARY_PPM) bad = 1;
+            end += w;
+            if (idx < 0 && point < end) idx = (int)i;
         }
-        if (idx < 0 && count) idx = (int)count - 1;
+        if (end != CANARY_PPM) bad = 1;
         atomic_thread_fence(memory_order_acquire);
         if (atomic_load_explicit(CANARY_A64(&p->seq), memory_order_relaxed) != s1) continue;
         if (out_seq) *out_seq = s1;
-        return idx;
+        if (s1 == 0) return -1;
+        return bad ? -3 : idx;
     }
     return -2;
+}
+
+/* route(key) for a C/C++ router: the entry of r->good (never of a refused
+ * page) — -1 if no table was ever written, -2 stuck mid-write and -3
+ * refused with no good table yet (r->problem says why). One load of the seq
+ * word when the page is unchanged. Handle -2 as canary_route_reader_sync
+ * says (yield, retry, then canary_route_reader_give_up); with a good table
+ * a stuck page is given up on at once and the good table served. */
+static inline int canary_route_reader_pick(canary_route_reader *r, const canary_route_page *p, uint64_t key,
+                                           uint32_t max_tries) {
+    canary_status s = canary_route_reader_sync(r, p, max_tries);
+    if (s == CANARY_E_BUSY && r->good_seq) canary_route_reader_give_up(r, p); /* serve the good table, fast from now */
+    if (r->good_seq) return canary_route_pick_point(&r->good, canary_route_point(key));
+    if (s == CANARY_E_NO_TABLE) return -1;
+    return s == CANARY_E_BUSY || s == CANARY_E_STUCK ? -2 : -3;
 }
 
 #ifdef __cplusplus

@@ -6,7 +6,8 @@ import Prometheus
 import Synchronization
 
 /// The agent's optional HTTP listener (`metrics: 127.0.0.1:9464` in its
-/// config): `/metrics` in the Prometheus text format and `/healthz` as JSON.
+/// config): `/metrics` in the Prometheus text format and `/healthz` as JSON
+/// (503 while the agent is unhealthy, with `unhealthyReason`).
 /// Loopback by default, like the coordinator's API: it is for the local
 /// Prometheus scraper, not for the world.
 final class AgentMetricsServer: Sendable {
@@ -37,18 +38,25 @@ final class AgentMetricsServer: Sendable {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             let data = (try? encoder.encode(health)) ?? Data("{}".utf8)
-            return Response(status: .ok, headers: [.contentType: "application/json"],
+            // 503 with the reason in the body: probes and people see why.
+            return Response(status: health.healthy ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
         }
-        let (logger, host, port) = (self.logger, self.host, self.port)
+        let (logger, host, port, bound) = (self.logger, self.host, self.port, agent.metricsBound)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "canary-agent"),
             onServerRunning: { channel in
+                bound.set(channel.localAddress?.port ?? port)
                 logger.notice("agent metrics on http://\(host):\(channel.localAddress?.port ?? port)/metrics")
             },
             logger: logger)
-        try await app.run()
+        do {
+            try await app.run()
+        } catch {
+            bound.set(nil)
+            throw error
+        }
     }
 
     func render() async -> String {
@@ -64,6 +72,13 @@ final class AgentMetricsServer: Sendable {
         advance("canary_agent_windows_rejected_total", labels, health.windowsRejected, "Windows the coordinator refused.")
         advance("canary_agent_windows_dropped_total", labels, health.windowsDropped, "Unacked windows dropped because the resend buffer was full.")
         advance("canary_agent_route_tables_applied_total", labels, health.routeTablesApplied, "Route tables written to the route page.")
+        advance("canary_agent_ring_faults_total", labels, health.ringFaults,
+                "Sample-ring faults found: tail past head, head backwards or jumping, header changed (see /healthz for the last).")
+        advance("canary_agent_route_page_restores_total", labels, health.routePageRestores,
+                "Route-page rewrites after the page changed behind the agent's back (e.g. weights not summing to 1e6).")
+        registry.gauge("canary_agent_healthy", labels: labels,
+                       help: "1 while the agent is healthy; 0 while its ring is corrupt (or recently was) or its route page cannot be restored.")
+            .set(health.healthy ? 1.0 : 0.0)
         registry.gauge("canary_agent_unacked_windows", labels: labels, help: "Windows sent and not yet acknowledged.")
             .set(Double(health.unacked))
         registry.gauge("canary_agent_coordinator_silent", labels: labels,

@@ -7,8 +7,8 @@ import Logging
 import ServiceLifecycle
 import ZeroMQ
 
-/// Heartbeats, resends and silence (fail-static), every half second; the
-/// hello retried every 50 ms until it is out.
+/// Heartbeats, resends, silence (fail-static) and the route page's guard,
+/// every half second; the hello retried every 50 ms until it is out.
 extension Agent {
     func housekeeping(_ loop: SocketLoop) async throws {
         var lastRedialMs: Int64 = 0
@@ -29,6 +29,7 @@ extension Agent {
                 await introduce(on: loop)
                 continue
             }
+            await guardRoutePage(loop)
             await say(.heartbeat(await state.heartbeat(nowMs: now)), on: loop)
             if await !state.health.coordinatorSilent {
                 for frames in await state.resendDue(nowMs: now, olderThanMs: 2_000) {
@@ -58,6 +59,25 @@ extension Agent {
             logger.debug("coordinator silent: re-dialled \(router) and \(publisher)")
         } catch {
             logger.warning("could not re-dial the coordinator: \(error)")
+        }
+    }
+
+    /// The agent owns the route page: one that no longer holds the table it
+    /// wrote (weights that do not sum, a scribbled word, a stuck seqlock)
+    /// is rewritten with that table, counted and logged.
+    func guardRoutePage(_ loop: SocketLoop) async {
+        switch routePage.restoreIfChanged() {
+        case .intact, .nothingWritten, .newerTable:
+            await state.routePageUnrestorable(nil)
+        case .restored(let reason):
+            await state.routePageRestored(reason)
+            logger.error("route page \(config.routePageName) changed behind the agent's back (\(reason)): rewrote the last table applied")
+        case .corruptNothingToRestore(let reason):
+            if await state.routePageUnrestorable == nil {
+                logger.error("route page \(config.routePageName) is corrupt (\(reason)) and no table was applied yet: asking the coordinator for one")
+            }
+            await state.routePageUnrestorable(reason)
+            await say(.snapshotRequest(snapshotRequest()), on: loop)
         }
     }
 }

@@ -13,6 +13,9 @@ extension Agent {
     /// Counts as lost what a previous agent of this ring consumed but never
     /// had acknowledged (it was killed): see ``RingCheckpoint``.
     func accountForPredecessor() async {
+        // The position is believed only after the header was audited (a
+        // tail past head would count absurd losses).
+        await noteRingFault(reader.audit())
         let position = reader.totals.position
         await state.attached(atPosition: position)
         if let checkpoint = RingCheckpoint.load(ring: config.ringName),
@@ -49,10 +52,27 @@ extension Agent {
             if malformed > 0 {
                 logger.warning("ring \(config.ringName): \(malformed) records with unknown kind or status were skipped (counted as lost)")
             }
-            let closed = await state.add(samples, lost: result.torn &+ result.abandoned, overrun: result.overrun,
-                                         malformed: malformed, positionAfter: reader.totals.position)
+            await noteRingFault(result)
+            if result.faultStopsReading { return }
+            let closed = await state.add(samples, lost: result.torn &+ result.abandoned, overrun: result.overrun &+ result.skipped,
+                                         malformed: malformed, positionAfter: result.position)
             for window in closed { await send(window, on: loop) }
             if records.count < 8_192 { return }
+        }
+    }
+
+    /// Counts and logs what the drain's audit found (DESIGN §8: bad input
+    /// gives a clear error; the agent stays up and shows it is unhealthy).
+    func noteRingFault(_ result: DrainResult) async {
+        guard let fault = result.fault else {
+            if await state.ringSane() {
+                logger.notice("ring \(config.ringName): header is sane again; reading resumes")
+            }
+            return
+        }
+        if await state.ringFault(fault, stopsReading: result.faultStopsReading, nowMs: clock()) {
+            let lost = result.skipped > 0 ? "; \(result.skipped) unread samples skipped, counted as lost" : ""
+            logger.error("ring \(config.ringName) is corrupt: \(fault)\(lost); agent reports itself unhealthy")
         }
     }
 

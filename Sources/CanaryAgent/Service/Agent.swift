@@ -30,10 +30,16 @@ public final class Agent: Service, Sendable {
     /// This agent's key pair and the coordinator's public key (nil: plain text).
     let curve: (keyPair: CurveKeyPair, coordinatorKey: String)?
     private let started = OnceValue<Bool>()
+    /// The port the metrics listener bound (nil: none configured, or it failed).
+    let metricsBound = OnceValue<Int>()
 
     /// Opens (or creates) the sample ring and the route page; the sockets
     /// are opened by `run()`.
-    public init(config: AgentConfig, logger: Logger, clock: @escaping @Sendable () -> Int64 = Agent.wallClockMs) throws {
+    /// - Parameter ringFaultHoldMs: how long a ring fault the agent
+    ///   recovered from keeps it unhealthy, so it is seen (heartbeats,
+    ///   `/healthz`) even when recovery took one drain.
+    public init(config: AgentConfig, logger: Logger, clock: @escaping @Sendable () -> Int64 = Agent.wallClockMs,
+                ringFaultHoldMs: Int64 = 10_000) throws {
         self.config = config
         self.logger = logger
         self.clock = clock
@@ -63,11 +69,17 @@ public final class Agent: Service, Sendable {
             intervalMs: config.windowMs, settings: config.histogram, scoreEdges: config.scoreBinEdges)
         state = AgentState(builder: builder, unackedCapacity: config.unackedCapacity,
                            health: AgentHealth(agentID: config.agentID, agentEpoch: epoch),
-                           timeoutMs: config.coordinatorTimeoutMs, nowMs: clock())
+                           timeoutMs: config.coordinatorTimeoutMs, nowMs: clock(), ringFaultHoldMs: ringFaultHoldMs)
         hook = ApplyHook(command: config.applyCommand, file: config.applyFile, logger: logger)
     }
 
-    public func health() async -> AgentHealth { await state.health }
+    public func health() async -> AgentHealth { await state.currentHealth(nowMs: clock()) }
+
+    /// The port `/metrics` and `/healthz` listen on, once bound (a
+    /// configured port 0 is picked by the OS); nil without a listener.
+    public func metricsPort() async -> Int? {
+        config.metricsPort == nil ? nil : await metricsBound.wait()
+    }
 
     /// Waits until the sockets are connected (true) or `run()` failed (false).
     public func waitUntilRunning() async -> Bool { await started.wait() ?? false }
@@ -78,6 +90,7 @@ public final class Agent: Service, Sendable {
             loop = try await openSockets()
         } catch {
             started.set(false)
+            metricsBound.set(nil)
             throw error
         }
         started.set(true)

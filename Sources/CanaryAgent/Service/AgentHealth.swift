@@ -19,6 +19,23 @@ public struct AgentHealth: Sendable, Equatable, Codable {
     /// route page keeps the last split (fail-static).
     public var coordinatorSilent: Bool = false
     public var lastHeardMs: Int64 = 0
+    /// Ring faults found (tail past head, head backwards or jumping, header
+    /// changed: words no writer or reader produces), the last one and when.
+    public var ringFaults: UInt64 = 0
+    public var ringFault: String?
+    public var ringFaultAtMs: Int64?
+    /// True while the ring header is not the one attached to: nothing is
+    /// read until it is back.
+    public var ringHeaderBroken: Bool = false
+    /// Route-page rewrites after the page changed behind the agent's back,
+    /// and the last reason.
+    public var routePageRestores: UInt64 = 0
+    public var routePageFault: String?
+    /// False while the ring is corrupt (and for a hold period after the last
+    /// fault, so a fault recovered from at once is still seen), or the route
+    /// page is corrupt with no table to restore it with.
+    public var healthy: Bool = true
+    public var unhealthyReason: String?
 
     public init(agentID: String, agentEpoch: UInt64) {
         self.agentID = agentID

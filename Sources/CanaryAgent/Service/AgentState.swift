@@ -9,6 +9,10 @@ actor AgentState {
     var follower = RouteTableFollower()
     var health: AgentHealth
     let timeoutMs: Int64
+    /// How long a recovered ring fault keeps the agent unhealthy.
+    let ringFaultHoldMs: Int64
+    /// Why the route page is corrupt while there is no table to restore it with.
+    var routePageUnrestorable: String?
     /// Whether Hello reached the socket since start or the last silence.
     private(set) var introduced = false
 
@@ -20,7 +24,9 @@ actor AgentState {
         return first ? unacked.takeUnsent(nowMs: nowMs).map(\.payload) : []
     }
 
-    init(builder: WindowBuilder, unackedCapacity: Int, health: AgentHealth, timeoutMs: Int64, nowMs: Int64) {
+    init(builder: WindowBuilder, unackedCapacity: Int, health: AgentHealth, timeoutMs: Int64, nowMs: Int64,
+         ringFaultHoldMs: Int64 = 10_000) {
+        self.ringFaultHoldMs = ringFaultHoldMs
         self.builder = builder
         self.unacked = UnackedWindows(capacity: unackedCapacity)
         var health = health
@@ -146,6 +152,10 @@ actor AgentState {
         beat.ringLostTotal = health.ringLost
         beat.ringOverrunTotal = health.ringOverrun
         beat.windowsDroppedTotal = unacked.droppedTotal
+        let now = currentHealth(nowMs: nowMs)
+        beat.unhealthyReason = now.unhealthyReason ?? ""
+        beat.ringFaultsTotal = health.ringFaults
+        beat.routePageRestoresTotal = health.routePageRestores
         return beat
     }
 }

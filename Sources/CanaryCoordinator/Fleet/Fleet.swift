@@ -70,6 +70,10 @@ public struct Fleet: Sendable {
         agents[beat.agentID]?.ringLostTotal = beat.ringLostTotal
         agents[beat.agentID]?.ringOverrunTotal = beat.ringOverrunTotal
         agents[beat.agentID]?.windowsDroppedTotal = beat.windowsDroppedTotal
+        agents[beat.agentID]?.healthy = beat.unhealthyReason.isEmpty
+        agents[beat.agentID]?.unhealthyReason = beat.unhealthyReason.isEmpty ? nil : String(beat.unhealthyReason.prefix(512))
+        agents[beat.agentID]?.ringFaultsTotal = beat.ringFaultsTotal
+        agents[beat.agentID]?.routePageRestoresTotal = beat.routePageRestoresTotal
         return transition
     }
 

@@ -13,8 +13,28 @@ public struct DrainResult: Sendable, Hashable {
     public var abandoned: UInt64
     /// The drain stopped at a slot a writer is still filling; call again.
     public var pending: Bool
+    /// Lost: unread records jumped over to recover from a ring fault.
+    public var skipped: UInt64 = 0
+    /// The reader position after the drain.
+    public var position: UInt64 = 0
+    /// A header word no protocol-following writer or reader produces
+    /// (tail past head, head backwards or jumping, header changed), and
+    /// how the reader recovered; nil for a sane ring.
+    public var fault: ShmProblem?
 
-    public var lost: UInt64 { overrun + torn + abandoned }
+    public init(delivered: Int, overrun: UInt64, torn: UInt64, abandoned: UInt64, pending: Bool) {
+        self.delivered = delivered
+        self.overrun = overrun
+        self.torn = torn
+        self.abandoned = abandoned
+        self.pending = pending
+    }
+
+    public var lost: UInt64 { overrun + torn + abandoned + skipped }
+
+    /// The fault leaves the ring unread until the header is back (the
+    /// others are recovered from in the same drain).
+    public var faultStopsReading: Bool { fault?.status == CANARY_E_RING_HEADER }
 }
 
 /// Running totals kept in the segment (they survive a reader restart).
@@ -80,10 +100,23 @@ public final class SampleReader: @unchecked Sendable {
             buffer.withMemoryRebound(to: canary_record.self) { out in
                 withUnsafePointer(to: ring) { ring in
                     let r = canary_ring_drain(ring, out.baseAddress, out.count, deadWait, &waitState)
-                    return DrainResult(delivered: Int(r.delivered), overrun: r.overrun, torn: r.torn,
-                                       abandoned: r.abandoned, pending: r.pending != 0)
+                    var result = DrainResult(delivered: Int(r.delivered), overrun: r.overrun, torn: r.torn,
+                                             abandoned: r.abandoned, pending: r.pending != 0)
+                    result.skipped = r.skipped
+                    result.position = r.position
+                    result.fault = r.fault.status == CANARY_OK ? nil : ShmProblem(r.fault)
+                    return result
                 }
             }
+        }
+    }
+
+    /// Audits the header without reading a record (a drain of nothing):
+    /// what `drain` would find and recover from (nil: sane). An agent calls
+    /// it on attach, before it believes the position.
+    public func audit() -> DrainResult {
+        withUnsafeTemporaryAllocation(of: SampleRecord.self, capacity: 1) { buffer in
+            drain(into: UnsafeMutableBufferPointer(start: buffer.baseAddress, count: 0))
         }
     }
 

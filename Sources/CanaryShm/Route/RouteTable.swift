@@ -63,14 +63,14 @@ public struct RouteTable: Sendable, Hashable {
             }
         }
         if let failure { throw failure }
-        let status = canary_route_validate(&t)
-        guard status == CANARY_OK else {
+        let problem = canary_route_validate_problem(&t)
+        guard problem.status == CANARY_OK else {
             let sum = entries.reduce(UInt64(0)) { $0 + UInt64($1.weightPPM) }
-            switch status {
+            switch problem.status {
             case CANARY_E_EMPTY_LABEL: throw fail("an entry has an empty version label")
             case CANARY_E_DUPLICATE: throw fail("a version label appears twice")
             case CANARY_E_WEIGHT_SUM: throw fail("weights sum to \(sum) ppm, not 1000000")
-            default: throw fail("invalid (\(status.rawValue))")
+            default: throw fail(ShmProblem(problem).description)
             }
         }
         return t

@@ -14,6 +14,7 @@ public struct ShmError: Error, Sendable, Equatable, CustomStringConvertible {
         fileprivate enum Raw: String, Hashable, Sendable {
             case systemCall, notFound, notReady, foreignSegment, layoutVersion, recordSize
             case badGeometry, truncated, labelMismatch, invalidArgument, invalidRouteTable, routeBusy, readerActive
+            case corruptRoutePage
         }
         fileprivate let raw: Raw
         public var description: String { raw.rawValue }
@@ -44,6 +45,9 @@ public struct ShmError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let readerActive = Code(raw: .readerActive)
         /// The route page stayed mid-write (a writer died?); keep the last table.
         public static let routeBusy = Code(raw: .routeBusy)
+        /// The route page holds words no writer produces (count, weights,
+        /// labels, header): refused; readers keep the last good table.
+        public static let corruptRoutePage = Code(raw: .corruptRoutePage)
     }
 
     public var code: Code

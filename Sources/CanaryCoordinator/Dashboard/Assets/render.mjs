@@ -133,7 +133,8 @@ export function renderAgents() {
     const lost = (a.ringLostTotal || 0) + (a.ringOverrunTotal || 0);
     return el('tr', { 'data-agent': a.agentID },
       el('td', {}, el('code', {}, a.agentID)), el('td', {}, `${a.model} / `, el('b', {}, a.version)), el('td', {}, a.role || '–'),
-      el('td', {}, el('span', { class: `state state-${a.stale ? 'stale' : 'live'}` }, a.stale ? 'stale' : 'live')),
+      el('td', {}, el('span', { class: `state state-${a.stale || a.healthy === false ? 'stale' : 'live'}`, title: a.unhealthyReason || '' },
+        a.stale ? 'stale' : a.healthy === false ? 'unhealthy' : 'live')),
       el('td', {}, age === null ? 'none yet' : age < 60 ? `${age.toFixed(1)} s ago` : duration(age * 1000) + ' ago'),
       el('td', { class: lost ? 'pause-reason' : '' }, String(lost)), el('td', {}, String(a.windowsCounted || 0)),
       el('td', {}, String(a.unackedWindows || 0)), el('td', { class: 'muted' }, a.host || ''));

@@ -445,8 +445,10 @@ typedef struct {
     PyObject_HEAD
     mapping map;
     canary_route_page *page;
-    uint64_t cached_seq; /* odd: nothing cached */
-    PyObject *labels;    /* tuple of str for cached_seq */
+    canary_route_reader reader; /* the last good table, refusals (canary_shm.h) */
+    uint64_t labels_seq;        /* good_seq the labels tuple belongs to (0: none) */
+    PyObject *labels;           /* tuple of str for labels_seq */
+    char name[256];             /* segment name, for errors */
 } RoutePage;
 
 typedef struct {
@@ -480,7 +482,9 @@ static int RoutePage_init(RoutePage *self, PyObject *args, PyObject *kw) {
                      route_init_cb, &ctx, route_check_cb, route_size_cb, &self->map) != 0)
         return -1;
     self->page = (canary_route_page *)self->map.base;
-    self->cached_seq = 1;
+    memset(&self->reader, 0, sizeof self->reader);
+    self->labels_seq = 0;
+    snprintf(self->name, sizeof self->name, "%s", name);
     if (ctx.model_len > 0 && (canary_label_len(self->page->model, CANARY_LABEL_SIZE) != (size_t)ctx.model_len ||
                               memcmp(self->page->model, ctx.model, (size_t)ctx.model_len) != 0)) {
         PyErr_Format(ShmError, "shared memory segment '%s': route page belongs to model '%.64s', not '%s'", name,
@@ -503,90 +507,126 @@ static PyObject *entry_label(const canary_route_entry *e) {
 }
 
 /* Retries a seqlock read that found the page mid-write, yielding so a
- * preempted writer can finish; gives up after ~100 ms (writer died?). */
+ * preempted writer can finish; gives up after ~100 ms (writer died?), and
+ * from then on fails fast while the seq word stays at that odd value. */
 #define BUSY_ATTEMPTS 20000
+#define BUSY_TIMEOUT_NS 100000000ull
 #define SPINS_PER_ATTEMPT 1000
 
-/* Reads the table; refreshes the label cache. Returns 0 or -1 (exception). */
-static int RoutePage_snapshot(RoutePage *self, canary_route_table *t, uint64_t *seq) {
-    canary_status s = canary_route_read(self->page, t, seq, SPINS_PER_ATTEMPT);
-    for (int i = 0; s != CANARY_OK && i < BUSY_ATTEMPTS; i++) {
+static void set_problem_error(RoutePage *self, const char *what, const canary_problem *p) {
+    char text[256];
+    canary_problem_text(p, text, sizeof text);
+    PyErr_Format(ShmError, "route page '%s' refused: %s; %s", self->name, text, what);
+}
+
+/* Brings the reader's good table up to the page (canary_route_reader_sync)
+ * and the labels tuple up to the good table. Returns the sync status, or -1
+ * with an exception set (memory). */
+static int RoutePage_sync(RoutePage *self) {
+    canary_status s = canary_route_reader_sync(&self->reader, self->page, SPINS_PER_ATTEMPT);
+    const uint64_t deadline = canary_now_ns(CLOCK_MONOTONIC) + BUSY_TIMEOUT_NS;
+    for (int i = 0; s == CANARY_E_BUSY && i < BUSY_ATTEMPTS && canary_now_ns(CLOCK_MONOTONIC) < deadline; i++) {
         sched_yield();
-        s = canary_route_read(self->page, t, seq, SPINS_PER_ATTEMPT);
+        s = canary_route_reader_sync(&self->reader, self->page, SPINS_PER_ATTEMPT);
     }
-    if (s != CANARY_OK) {
-        PyErr_SetString(ShmError, "route page stayed mid-write; keep routing with the last table");
-        return -1;
-    }
-    PyObject *labels = PyTuple_New(t->count);
-    if (!labels) return -1;
-    for (uint32_t i = 0; i < t->count; i++) {
-        PyObject *s = entry_label(&t->entries[i]);
-        if (!s) {
-            Py_DECREF(labels);
-            return -1;
+    if (s == CANARY_E_BUSY) canary_route_reader_give_up(&self->reader, self->page);
+    const canary_route_table *t = &self->reader.good;
+    if (self->reader.good_seq && self->labels_seq != self->reader.good_seq) {
+        /* good.count is validated (1..8) before a table becomes good. */
+        PyObject *labels = PyTuple_New(t->count);
+        if (!labels) return -1;
+        for (uint32_t i = 0; i < t->count; i++) {
+            PyObject *l = entry_label(&t->entries[i]);
+            if (!l) {
+                Py_DECREF(labels);
+                return -1;
+            }
+            PyTuple_SET_ITEM(labels, i, l);
         }
-        PyTuple_SET_ITEM(labels, i, s);
+        Py_XSETREF(self->labels, labels);
+        self->labels_seq = self->reader.good_seq;
     }
-    Py_XSETREF(self->labels, labels);
-    self->cached_seq = *seq;
-    return 0;
+    return (int)s;
 }
 
 static PyObject *RoutePage_route(RoutePage *self, PyObject *key_o) {
     int ok;
     uint64_t key = key_from_object(key_o, &ok);
     if (!ok) return NULL;
-    for (int attempt = 0; attempt < 100; attempt++) {
-        uint64_t seq;
-        int idx = canary_route_pick(self->page, key, &seq, SPINS_PER_ATTEMPT);
-        for (int i = 0; idx == -2 && i < BUSY_ATTEMPTS; i++) {
-            sched_yield();
-            idx = canary_route_pick(self->page, key, &seq, SPINS_PER_ATTEMPT);
-        }
-        if (idx == -1) Py_RETURN_NONE;
-        if (idx < 0) {
-            PyErr_SetString(ShmError, "route page stayed mid-write; keep routing with the last table");
-            return NULL;
-        }
-        if (seq == self->cached_seq && self->labels && idx < PyTuple_GET_SIZE(self->labels)) {
-            PyObject *s = PyTuple_GET_ITEM(self->labels, idx);
-            Py_INCREF(s);
-            return s;
-        }
-        canary_route_table t;
-        uint64_t s2;
-        if (RoutePage_snapshot(self, &t, &s2) != 0) return NULL;
+    int s = RoutePage_sync(self);
+    if (s < 0) return NULL;
+    if (!self->reader.good_seq) {
+        if (s == CANARY_E_NO_TABLE) Py_RETURN_NONE;
+        set_problem_error(self, "no good table to route with yet", &self->reader.problem);
+        return NULL;
     }
-    PyErr_SetString(ShmError, "route table changed on every attempt");
-    return NULL;
+    /* A refused page keeps routing on the last good table (fail-static). */
+    int idx = canary_route_pick_point(&self->reader.good, canary_route_point(key));
+    if (idx < 0 || idx >= PyTuple_GET_SIZE(self->labels)) {
+        PyErr_SetString(ShmError, "route table has no entry for this key");
+        return NULL;
+    }
+    PyObject *l = PyTuple_GET_ITEM(self->labels, idx);
+    Py_INCREF(l);
+    return l;
 }
 
 static PyObject *RoutePage_table(RoutePage *self, PyObject *unused) {
     (void)unused;
-    canary_route_table t;
-    uint64_t seq;
-    if (RoutePage_snapshot(self, &t, &seq) != 0) return NULL;
-    PyObject *entries = PyList_New(t.count);
+    int s = RoutePage_sync(self);
+    if (s < 0) return NULL;
+    if (s == CANARY_E_NO_TABLE) {
+        return Py_BuildValue("{s:K,s:K,s:I,s:N}", "epoch", 0ull, "sequence", 0ull, "phase", 0u, "entries", PyList_New(0));
+    }
+    if (s != CANARY_OK) {
+        set_problem_error(self, self->reader.good_seq ? "route() keeps the last good table" : "no good table yet",
+                          &self->reader.problem);
+        return NULL;
+    }
+    const canary_route_table *t = &self->reader.good;
+    PyObject *entries = PyList_New(t->count);
     if (!entries) return NULL;
-    for (uint32_t i = 0; i < t.count; i++) {
-        PyObject *e = Py_BuildValue("(OI)", PyTuple_GET_ITEM(self->labels, i), t.entries[i].weight_ppm);
+    for (uint32_t i = 0; i < t->count; i++) {
+        PyObject *e = Py_BuildValue("(OI)", PyTuple_GET_ITEM(self->labels, i), t->entries[i].weight_ppm);
         if (!e) {
             Py_DECREF(entries);
             return NULL;
         }
         PyList_SET_ITEM(entries, i, e);
     }
-    return Py_BuildValue("{s:K,s:K,s:I,s:N}", "epoch", (unsigned long long)t.epoch, "sequence",
-                         (unsigned long long)t.sequence, "phase", t.phase, "entries", entries);
+    return Py_BuildValue("{s:K,s:K,s:I,s:N}", "epoch", (unsigned long long)t->epoch, "sequence",
+                         (unsigned long long)t->sequence, "phase", t->phase, "entries", entries);
 }
+
+static PyObject *RoutePage_get_refusals(RoutePage *self, void *unused) {
+    (void)unused;
+    return PyLong_FromUnsignedLongLong(self->reader.refusals);
+}
+
+static PyObject *RoutePage_get_last_error(RoutePage *self, void *unused) {
+    (void)unused;
+    if (!self->reader.refusals) Py_RETURN_NONE;
+    char text[256];
+    canary_problem_text(&self->reader.problem, text, sizeof text);
+    return PyUnicode_FromString(text);
+}
+
+static PyGetSetDef RoutePage_getset[] = {
+    {"refusals", (getter)RoutePage_get_refusals, NULL,
+     "how many distinct page states this reader refused (corrupt table, stuck seqlock, bad header)", NULL},
+    {"last_error", (getter)RoutePage_get_last_error, NULL, "why the page was last refused, or None", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
 
 static PyMethodDef RoutePage_methods[] = {
     {"route", (PyCFunction)RoutePage_route, METH_O,
      "route(key) -> str | None\n\nThe version label for a request key (int hash or str/bytes id);\n"
-     "None before the first table is written."},
+     "None before the first table is written. A page that fails validation (count, weights,\n"
+     "labels, header, stuck seqlock) is refused: route() keeps routing with the last good\n"
+     "table (see refusals, last_error) and raises ShmError only if there is none yet."},
     {"table", (PyCFunction)RoutePage_table, METH_NOARGS,
-     "table() -> dict with epoch, sequence, phase and entries [(version, weight_ppm), ...]"},
+     "table() -> dict with epoch, sequence, phase and entries [(version, weight_ppm), ...]\n\n"
+     "Raises ShmError naming the cause if the page is refused."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -601,6 +641,7 @@ static PyTypeObject RoutePageType = {
     .tp_init = (initproc)RoutePage_init,
     .tp_dealloc = (destructor)RoutePage_dealloc,
     .tp_methods = RoutePage_methods,
+    .tp_getset = RoutePage_getset,
 };
 
 /* MARK: - Module */

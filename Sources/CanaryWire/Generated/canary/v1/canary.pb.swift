@@ -647,6 +647,16 @@ public nonisolated struct Canary_V1_Heartbeat: Sendable {
 
   public var windowsDroppedTotal: UInt64 = 0
 
+  /// Empty while the agent is healthy; otherwise why it is not (e.g. its
+  /// sample ring is corrupt), shown in the coordinator's agent list.
+  public var unhealthyReason: String = String()
+
+  /// Ring faults found (tail past head, head backwards, header changed) and
+  /// route-page rewrites after the page changed behind the agent's back.
+  public var ringFaultsTotal: UInt64 = 0
+
+  public var routePageRestoresTotal: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1287,7 +1297,7 @@ nonisolated extension Canary_V1_Reject: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension Canary_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Heartbeat"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}agent_id\0\u{3}agent_epoch\0\u{3}sent_ms\0\u{3}last_sequence\0\u{3}unacked_windows\0\u{3}route_sequence\0\u{3}ring_lost_total\0\u{3}ring_overrun_total\0\u{3}windows_dropped_total\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}agent_id\0\u{3}agent_epoch\0\u{3}sent_ms\0\u{3}last_sequence\0\u{3}unacked_windows\0\u{3}route_sequence\0\u{3}ring_lost_total\0\u{3}ring_overrun_total\0\u{3}windows_dropped_total\0\u{3}unhealthy_reason\0\u{3}ring_faults_total\0\u{3}route_page_restores_total\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1304,6 +1314,9 @@ nonisolated extension Canary_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf.
       case 7: try { try decoder.decodeSingularUInt64Field(value: &self.ringLostTotal) }()
       case 8: try { try decoder.decodeSingularUInt64Field(value: &self.ringOverrunTotal) }()
       case 9: try { try decoder.decodeSingularUInt64Field(value: &self.windowsDroppedTotal) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.unhealthyReason) }()
+      case 11: try { try decoder.decodeSingularUInt64Field(value: &self.ringFaultsTotal) }()
+      case 12: try { try decoder.decodeSingularUInt64Field(value: &self.routePageRestoresTotal) }()
       default: break
       }
     }
@@ -1337,6 +1350,15 @@ nonisolated extension Canary_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf.
     if self.windowsDroppedTotal != 0 {
       try visitor.visitSingularUInt64Field(value: self.windowsDroppedTotal, fieldNumber: 9)
     }
+    if !self.unhealthyReason.isEmpty {
+      try visitor.visitSingularStringField(value: self.unhealthyReason, fieldNumber: 10)
+    }
+    if self.ringFaultsTotal != 0 {
+      try visitor.visitSingularUInt64Field(value: self.ringFaultsTotal, fieldNumber: 11)
+    }
+    if self.routePageRestoresTotal != 0 {
+      try visitor.visitSingularUInt64Field(value: self.routePageRestoresTotal, fieldNumber: 12)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1350,6 +1372,9 @@ nonisolated extension Canary_V1_Heartbeat: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.ringLostTotal != rhs.ringLostTotal {return false}
     if lhs.ringOverrunTotal != rhs.ringOverrunTotal {return false}
     if lhs.windowsDroppedTotal != rhs.windowsDroppedTotal {return false}
+    if lhs.unhealthyReason != rhs.unhealthyReason {return false}
+    if lhs.ringFaultsTotal != rhs.ringFaultsTotal {return false}
+    if lhs.routePageRestoresTotal != rhs.routePageRestoresTotal {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
