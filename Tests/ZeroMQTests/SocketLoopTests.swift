@@ -149,7 +149,10 @@ struct SocketLoopTests {
             let started = ContinuousClock.now
             await dealer.shutdown()
             let elapsed = ContinuousClock.now - started
-            #expect(elapsed < .seconds(2), "shutdown took \(elapsed)")
+            // An unbounded linger would never return here; the bound leaves
+            // room for a loaded machine (20 000 queued messages are dropped
+            // after the 200 ms linger, which took 2.6 s under four builds).
+            #expect(elapsed < .seconds(5), "shutdown took \(elapsed)")
         }
     }
 
