@@ -30,13 +30,15 @@ public struct CoordinatorConfig: Sendable, Equatable {
     public var logLevel: String = "info"
     /// Where decisions are announced (Notify/WebhookConfig.swift).
     public var webhooks: [WebhookConfig] = []
+    /// Bounds on windows and on fleet state (FleetLimits.swift).
+    public var limits = FleetLimits()
 
     public init() {}
 
     static let keys: Set<String> = [
         "router", "publisher", "http", "journal", "stale_after", "tick", "republish",
         "max_message_bytes", "histogram", "api_token", "api_token_file", "log_level",
-        "webhooks",
+        "webhooks", "limits",
     ]
 
     /// Parses a configuration file's text; `file` names it in errors.
@@ -65,6 +67,7 @@ public struct CoordinatorConfig: Sendable, Equatable {
             }
         }
         if let level = root["log_level"]?.oneOf(LogLevelName.all) { config.logLevel = level }
+        config.limits = FleetLimits.parse(root.mapping("limits", allowed: FleetLimits.configKeys))
         config.webhooks = root.mappings("webhooks", allowed: WebhookConfig.keys)?.compactMap(WebhookConfig.init) ?? []
         if config.routerEndpoint == config.publishEndpoint {
             root.fail(at: "publisher", "router and publisher must be different endpoints")

@@ -18,6 +18,10 @@ extension CoordinatorEngine {
         if let active = registry.active(model: plan.model) {
             throw CoordinatorError(.conflict, "model \(plan.model) already has an active rollout (\(active.id), \(active.machine.phase.rawValue)); abort or finish it first")
         }
+        guard let dropped = registry.makeRoom(limit: config.limits.maxRollouts) else {
+            throw CoordinatorError(.conflict, "\(config.limits.maxRollouts) rollouts are in progress, the limit (limits.max_rollouts); finish or abort one first")
+        }
+        for id in dropped { lastSnapshotMs[id] = nil }
         let id = Self.newID(model: plan.model, nowMs: nowMs)
         registry.insert(RolloutEntry(id: id, planSource: planSource, createdMs: nowMs, updatedMs: nowMs,
                                      machine: RolloutMachine(plan: plan), lastDecision: nil))

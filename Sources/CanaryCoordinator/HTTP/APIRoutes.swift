@@ -75,6 +75,10 @@ struct APIRoutes: Sendable {
         api.get("agents") { _, _ in
             JSONResponse.ok(await engine.agentStatuses())
         }
+        // Wire counters: refusals by reason, evictions at the fleet limits.
+        api.get("wire") { _, _ in
+            JSONResponse.ok(await engine.counters)
+        }
         api.get("events") { _, _ in
             eventStream()
         }
