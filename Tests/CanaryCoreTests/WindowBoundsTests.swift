@@ -122,3 +122,37 @@ struct WindowBoundsTests {
         #expect(Judge.micros(1_500.7) == 1_500)
     }
 }
+
+/// The agent's side: hostile ring data never builds a window the
+/// coordinator would refuse.
+@Suite("Window builder bounds")
+struct WindowBuilderBoundsTests {
+    @Test("a ring writing thousands of class ids keeps each window within the class limit, counting the rest")
+    func classesAreCapped() throws {
+        var builder = try WindowBuilder(agentID: "a", model: "m", version: "v1", intervalMs: 1_000, maxPredictionClasses: 8)
+        for i in 0..<100 {
+            var sample = Sample(kind: .inference, status: .ok, timestampNs: 1_000_000_000 + Int64(i), latencyNs: 1_000_000, key: UInt64(i))
+            sample.predictedClass = Int32(i)
+            _ = builder.add(sample)
+        }
+        let windows = builder.finish()
+        #expect(windows.count == 1)
+        #expect(windows[0].requestCount == 100)
+        #expect(windows[0].predictionCounts.count == 8)
+        #expect(builder.droppedPredictions == 92)
+    }
+
+    @Test("timestamps far from the agent's clock are not plausible")
+    func plausibleTimestamps() {
+        let now: Int64 = 1_764_000_000_000
+        func sample(ms: Int64) -> Sample {
+            Sample(kind: .inference, status: .ok, timestampNs: ms &* 1_000_000, latencyNs: 1, key: 1)
+        }
+        #expect(WindowBuilder.isPlausible(sample(ms: now), nowMs: now))
+        #expect(WindowBuilder.isPlausible(sample(ms: now - 3_600_000), nowMs: now))
+        #expect(!WindowBuilder.isPlausible(sample(ms: now + 3_600_000), nowMs: now))
+        #expect(!WindowBuilder.isPlausible(sample(ms: now - 2 * 86_400_000), nowMs: now))
+        #expect(!WindowBuilder.isPlausible(Sample(kind: .inference, status: .ok, timestampNs: .max, latencyNs: 1, key: 1), nowMs: now))
+        #expect(!WindowBuilder.isPlausible(Sample(kind: .inference, status: .ok, timestampNs: .min, latencyNs: 1, key: 1), nowMs: now))
+    }
+}

@@ -65,6 +65,7 @@ actor AgentState {
             }
         }
         consumedPosition = positionAfter
+        health.predictionsDropped = builder.droppedPredictions
         return closed
     }
 

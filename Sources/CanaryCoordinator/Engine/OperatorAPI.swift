@@ -74,6 +74,9 @@ extension CoordinatorEngine {
         registry[id].map(RolloutView.init(entry:)) ?? readModel.view(id: id)
     }
 
+    /// Distinct models whose windows are counted (bounded by `limits.max_models`).
+    public func modelCount() -> Int { models.count }
+
     public func agentStatuses() -> [AgentStatus] {
         fleet.agents.values.sorted { $0.agentID < $1.agentID }
     }

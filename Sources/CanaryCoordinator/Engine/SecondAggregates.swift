@@ -46,8 +46,8 @@ struct SecondAggregates: Sendable {
     /// An evicted model (or some of its versions): its buckets go.
     mutating func forget(model: String, versions: [String]) {
         let gone = Set(versions)
-        buckets = buckets.filter { !($0.key.model == model && gone.contains($0.key.version)) }
-        increments = increments.filter { !($0.key.model == model && gone.contains($0.key.version)) }
+        for key in buckets.keys where key.model == model && gone.contains(key.version) { buckets[key] = nil }
+        for key in increments.keys where key.model == model && gone.contains(key.version) { increments[key] = nil }
     }
 
     private static func key(_ window: Window) -> Key {

@@ -150,19 +150,25 @@ public struct Fleet: Sendable {
         agents[agentID].map { !$0.stale } ?? false
     }
 
-    /// Evicts the agents silent for longest — 1 % of the limit at once, so a
-    /// flood of new ids costs one sort per hundred ids, not one per id —
-    /// and their marks.
+    /// Evicts the agents silent for longest — 5 % of the limit at once, so a
+    /// flood of new ids costs one sort per limit/20 ids, not one per id —
+    /// and their marks. Stale agents go first, then live ones that never
+    /// had a window counted (a forged hello), and only then agents that
+    /// report: a flood of made-up ids cannot push out the real fleet.
     private mutating func evictSilentAgents() {
-        let batch = max(1, maxAgents / 100)
-        let oldest = agents.values.sorted { ($0.lastSeenMs, $0.agentID) < ($1.lastSeenMs, $1.agentID) }.prefix(batch)
-        for status in oldest {
-            agents[status.agentID] = nil
-            for epoch in epochs.removeValue(forKey: status.agentID) ?? [] {
-                forget(AgentEpoch(agentID: status.agentID, epoch: epoch))
+        let batch = max(1, maxAgents / 20)
+        // Sort small keys, not the statuses themselves.
+        let keys = agents.values.map { status in
+            (rank: status.stale ? 0 : status.lastWindowReceivedMs == nil ? 1 : 2, lastSeen: status.lastSeenMs, id: status.agentID)
+        }
+        let oldest = keys.sorted { ($0.rank, $0.lastSeen, $0.id) < ($1.rank, $1.lastSeen, $1.id) }.prefix(batch)
+        for key in oldest {
+            agents[key.id] = nil
+            for epoch in epochs.removeValue(forKey: key.id) ?? [] {
+                forget(AgentEpoch(agentID: key.id, epoch: epoch))
             }
             evictedAgents += 1
-            if recentlyEvicted.count < 16 { recentlyEvicted.append(status.agentID) }
+            if recentlyEvicted.count < 16 { recentlyEvicted.append(key.id) }
         }
     }
 

@@ -44,9 +44,9 @@ public struct ModelBook: Sendable {
             guard !candidates.isEmpty || protected[model] != nil else {
                 return .refused("the coordinator already counts \(models.count) models, the limit (limits.max_models), and each is in a rollout")
             }
-            // Evict a batch (1 % of the limit), so a flood costs a sort per
-            // hundred new models rather than one per model.
-            for candidate in candidates.prefix(max(1, maxModels / 100)) {
+            // Evict a batch (5 % of the limit), so a flood costs a sort and
+            // a cleanup per twenty new models rather than one per model.
+            for candidate in candidates.prefix(max(1, maxModels / 20)) {
                 let versions = versions(of: candidate.model).sorted()
                 models[candidate.model] = nil
                 evicted.append(Eviction(model: candidate.model, versions: versions, wholeModel: true))

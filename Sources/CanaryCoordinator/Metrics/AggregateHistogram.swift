@@ -65,7 +65,7 @@ final class AggregateHistogram: Sendable {
     /// Drops every series whose labels include `label = value` (an evicted model).
     func remove(label: String, value: String) {
         series.withLock { all in
-            all = all.filter { !$0.value.labels.contains { $0.0 == label && $0.1 == value } }
+            for (key, entry) in all where entry.labels.contains(where: { $0.0 == label && $0.1 == value }) { all[key] = nil }
         }
     }
 
