@@ -217,12 +217,18 @@ struct BoundedIntakeTests {
             for i in 0..<5_000 {
                 try peer.send(WireMessage.window(Self.window(agent: "flood-w\(i)", model: "flood-m\(i)", sequence: 1)).encode())
             }
+            // A hello whose strings would each cost a megabyte of fleet state.
+            var fat = Canary_V1_Hello()
+            fat.agentID = String(repeating: "x", count: 1 << 20)
+            fat.model = "flood-model"
+            try peer.send(WireMessage.hello(fat).encode())
             let engine = coordinator.coordinator.engine
             let drained = await eventually(timeout: .seconds(30)) {
                 let received = await engine.counters.receivedByKind
                 return received["window", default: 0] >= 5_000 && received["hello", default: 0] >= 20_000
             }
             #expect(drained)
+            #expect(await Self.rejected(coordinator, "too_many_entries", atLeast: 1))
         }, after: { coordinator, model, _ in
             let engine = coordinator.coordinator.engine
             let counters = await engine.counters

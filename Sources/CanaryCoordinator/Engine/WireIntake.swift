@@ -20,6 +20,12 @@ extension CoordinatorEngine {
             warn(error.code.description, nowMs: nowMs, "dropped a message from peer \(Self.hex(Array(routingID.prefix(32)))): \(error)")
             return []
         }
+        // Every string a peer makes us keep (fleet entries, labels) is short.
+        if let (field, bytes) = Self.oversizeField(message) {
+            counters.reject("too_many_entries")
+            warn("too_many_entries", nowMs: nowMs, "dropped a \(message.kind.name) from peer \(Self.hex(Array(routingID.prefix(32)))): its \(field) is \(bytes) bytes, more than \(Window.maxIdentityBytes)")
+            return []
+        }
         switch message {
         case .hello(let hello):
             counters.received("hello")
@@ -197,6 +203,21 @@ extension CoordinatorEngine {
         ack.sequence = sequence
         ack.duplicate = duplicate
         return ack
+    }
+
+    /// The first string field of a hello, heartbeat or snapshot request
+    /// longer than ``Window/maxIdentityBytes`` (windows check their own).
+    static func oversizeField(_ message: WireMessage) -> (String, Int)? {
+        let fields: [(String, String)] = switch message {
+        case .hello(let h):
+            [("agent_id", h.agentID), ("host", h.host), ("model", h.model), ("version", h.version),
+             ("config_digest", h.configDigest), ("software_version", h.softwareVersion),
+             ("ring_name", h.ringName), ("route_page_name", h.routePageName)]
+        case .heartbeat(let b): [("agent_id", b.agentID)]
+        case .snapshotRequest(let r): [("agent_id", r.agentID), ("model", r.model)]
+        default: []
+        }
+        return fields.first { $0.1.utf8.count > Window.maxIdentityBytes }.map { ($0.0, $0.1.utf8.count) }
     }
 
     static func hex(_ bytes: [UInt8]) -> String {
