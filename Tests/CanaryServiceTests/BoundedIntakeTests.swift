@@ -65,7 +65,7 @@ struct BoundedIntakeTests {
         }
         try await attack(coordinator, model)
         await writer.value
-        let counted = try await eventually(timeout: .seconds(15)) {
+        let counted = try await eventually(timeout: .seconds(30)) {
             try ClusterTests.requests(coordinator.journalPath, model: model) == ["v1": 1_500, "v2": 600]
         }
         let totals = try ClusterTests.requests(coordinator.journalPath, model: model)
@@ -85,7 +85,7 @@ struct BoundedIntakeTests {
 
     /// Waits until the engine has refused `count` messages for `reason`.
     static func rejected(_ coordinator: RunningCoordinator, _ reason: String, atLeast count: UInt64) async -> Bool {
-        await eventually(timeout: .seconds(10)) {
+        await eventually(timeout: .seconds(30)) {
             await coordinator.coordinator.engine.counters.rejectedByReason[reason, default: 0] >= count
         }
     }
@@ -217,9 +217,9 @@ struct BoundedIntakeTests {
             for i in 0..<5_000 {
                 try peer.send(WireMessage.window(Self.window(agent: "flood-w\(i)", model: "flood-m\(i)", sequence: 1)).encode())
             }
-            // A hello whose strings would each cost a megabyte of fleet state.
+            // A hello whose agent id would park 64 KB in the fleet (and in every listing).
             var fat = Canary_V1_Hello()
-            fat.agentID = String(repeating: "x", count: 1 << 20)
+            fat.agentID = String(repeating: "x", count: 64 << 10)
             fat.model = "flood-model"
             try peer.send(WireMessage.hello(fat).encode())
             let engine = coordinator.coordinator.engine
