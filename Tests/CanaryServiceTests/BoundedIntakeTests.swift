@@ -103,11 +103,6 @@ struct BoundedIntakeTests {
             wrapping.errors.serverError = UInt64.max - 4
             wrapping.errors.timeout = 10
             try peer.send(WireMessage.window(wrapping).encode())
-            // 4 097 windows with sequences ≥ 2^63 (trapped the dedupe mark).
-            for i in 0..<4_097 {
-                try peer.send(WireMessage.window(Self.window(agent: "evil", model: model, version: "v2",
-                                                             sequence: (1 << 63) + UInt64(i))).encode())
-            }
             // Far in the future; longer than a window may be.
             try peer.send(WireMessage.window(Self.window(agent: "evil", model: model, sequence: 3, endMs: Self.nowMs() + 86_400_000)).encode())
             var long = Self.window(agent: "evil", model: model, sequence: 4)
@@ -121,9 +116,15 @@ struct BoundedIntakeTests {
             try peer.send(WireMessage.window(Self.window(agent: "evil", model: side, sequence: 5, buckets: [(2_000, WindowBounds.maxCount)], endMs: end)).encode())
             try peer.send(WireMessage.window(Self.window(agent: "evil", model: side, sequence: 6, buckets: [(2_000, 10)], endMs: end)).encode())
             #expect(await Self.rejected(coordinator, "count_out_of_range", atLeast: 2))
-            #expect(await Self.rejected(coordinator, "implausible_sequence", atLeast: 4_097))
             #expect(await Self.rejected(coordinator, "implausible_time", atLeast: 2))
             #expect(await Self.rejected(coordinator, "merge_overflow", atLeast: 1))
+            // 4 097 windows with sequences ≥ 2^63 (trapped the dedupe mark), last: their
+            // Rejects may overflow this peer's queue (ROUTER drops past it).
+            for i in 0..<4_097 {
+                try peer.send(WireMessage.window(Self.window(agent: "evil", model: model, version: "v2",
+                                                             sequence: (1 << 63) + UInt64(i))).encode())
+            }
+            #expect(await Self.rejected(coordinator, "implausible_sequence", atLeast: 4_097))
             // The refusals are answered with Reject naming the reason.
             var reasons: Set<String> = []
             for _ in 0..<5_000 {
@@ -198,7 +199,7 @@ struct BoundedIntakeTests {
         })
     }
 
-    @Test("a flood of 20 000 agent ids and 5 000 models is bounded by the limits and evicted, counted")
+    @Test("a flood of 20 000 agent ids and 2 000 models is bounded by the limits and evicted, counted")
     func flood() async throws {
         var limits = FleetLimits()
         limits.maxAgents = 1_000
@@ -214,7 +215,7 @@ struct BoundedIntakeTests {
                 hello.agentEpoch = 1
                 try peer.send(WireMessage.hello(hello).encode())
             }
-            for i in 0..<5_000 {
+            for i in 0..<2_000 {
                 try peer.send(WireMessage.window(Self.window(agent: "flood-w\(i)", model: "flood-m\(i)", sequence: 1)).encode())
             }
             // A hello whose agent id would park 64 KB in the fleet (and in every listing).
@@ -223,9 +224,9 @@ struct BoundedIntakeTests {
             fat.model = "flood-model"
             try peer.send(WireMessage.hello(fat).encode())
             let engine = coordinator.coordinator.engine
-            let drained = await eventually(timeout: .seconds(30)) {
+            let drained = await eventually(timeout: .seconds(60)) {
                 let received = await engine.counters.receivedByKind
-                return received["window", default: 0] >= 5_000 && received["hello", default: 0] >= 20_000
+                return received["window", default: 0] >= 2_000 && received["hello", default: 0] >= 20_000
             }
             #expect(drained)
             #expect(await Self.rejected(coordinator, "too_many_entries", atLeast: 1))
@@ -233,7 +234,7 @@ struct BoundedIntakeTests {
             let engine = coordinator.coordinator.engine
             let counters = await engine.counters
             #expect(counters.evictedAgents >= 20_000, "\(counters)")
-            #expect(counters.evictedModels >= 4_900, "\(counters)")
+            #expect(counters.evictedModels >= 1_900, "\(counters)")
             let agents = try await TestHTTP.request("GET", coordinator.url + "/api/v1/agents")
             let list = try agents.json() as? [[String: Any]] ?? []
             #expect(list.count <= 1_000, "\(list.count) agents listed")
@@ -243,7 +244,7 @@ struct BoundedIntakeTests {
             let series = metrics.split(separator: "\n").filter { $0.hasPrefix("canary_request_latency_seconds_count") }
             #expect(series.count <= 200, "\(series.count) latency series")
             let wire = try await TestHTTP.object("GET", coordinator.url + "/api/v1/wire")
-            #expect((wire["evictedModels"] as? NSNumber)?.intValue ?? 0 >= 4_900)
+            #expect((wire["evictedModels"] as? NSNumber)?.intValue ?? 0 >= 1_900)
             print("flood: \(list.count) agents listed (\(agents.body.count) bytes), \(counters.evictedAgents) agents and \(counters.evictedModels) models evicted, \(series.count) latency series")
         })
     }
