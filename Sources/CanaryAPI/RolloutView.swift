@@ -28,13 +28,17 @@ public struct RolloutView: Codable, Sendable, Equatable {
     public var lastDecision: Decision?
     public var plan: RolloutPlan
     public var planSource: String
+    /// Set when the coordinator could not load or check this rollout's
+    /// journaled state at start: the error, and the rollout is not steered
+    /// (its route table stays as journaled) until an operator acts.
+    public var quarantine: String?
 
     public init(
         id: String, name: String, model: String, baseline: String, canary: String, phase: RolloutPhase, step: Int,
         steps: Int, stepsPPM: [UInt32], canaryWeightPPM: UInt32, weightsPPM: [String: UInt32], stepStartedMs: Int64?,
         createdMs: Int64, updatedMs: Int64, waitingFor: [String], pauseReason: String?, staleAgents: [String],
         verdicts: [Verdict], summaries: [String: VersionSummary], lastDecision: Decision?, plan: RolloutPlan,
-        planSource: String
+        planSource: String, quarantine: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -58,5 +62,6 @@ public struct RolloutView: Codable, Sendable, Equatable {
         self.lastDecision = lastDecision
         self.plan = plan
         self.planSource = planSource
+        self.quarantine = quarantine
     }
 }

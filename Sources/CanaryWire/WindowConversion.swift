@@ -74,15 +74,26 @@ extension HistogramSettings {
 }
 
 extension LatencyHistogram {
-    public init(wire: Canary_V1_LatencyHistogram) throws(WireError) {
+    /// Decodes a wire histogram: at most `maxBuckets` buckets, values
+    /// strictly increasing, counts summing (checked) to `total_count` ≤ 2⁵³.
+    public init(wire: Canary_V1_LatencyHistogram, maxBuckets: Int = WindowBounds.fleetDefault.maxLatencyBuckets) throws(WireError) {
         let settings = try HistogramSettings(wire: wire.settings)
         guard wire.values.count == wire.counts.count else {
             throw WireError(.inconsistentBody, "latency histogram has \(wire.values.count) values but \(wire.counts.count) counts")
         }
+        guard wire.values.count <= maxBuckets else {
+            throw WireError(.tooManyEntries, "latency histogram lists \(wire.values.count) buckets, more than the fleet limit of \(maxBuckets)")
+        }
         var total: UInt64 = 0
-        for count in wire.counts {
-            let (sum, overflow) = total.addingReportingOverflow(count)
-            guard !overflow else { throw WireError(.inconsistentBody, "latency histogram counts overflow 64 bits") }
+        var previous: UInt64?
+        for (value, count) in zip(wire.values, wire.counts) {
+            if let previous, value <= previous {
+                throw WireError(.inconsistentBody, "latency histogram values are not strictly increasing (\(value) after \(previous))")
+            }
+            previous = value
+            guard let sum = WindowBounds.add(total, count) else {
+                throw WireError(.countOutOfRange, "latency histogram counts sum to more than 2^53")
+            }
             total = sum
         }
         guard total == wire.totalCount else {
@@ -98,36 +109,74 @@ extension LatencyHistogram {
 }
 
 extension CanaryCore.Window {
-    /// Decodes and checks a wire window: identity present, interval
-    /// positive, errors ≤ requests, histogram total = requests,
-    /// correct ≤ labeled, bins consistent with their edges.
-    public init(wire: Canary_V1_Window) throws(WireError) {
+    /// Identity strings (agent id, model, version) are at most this many bytes.
+    public static let maxIdentityBytes = 256
+
+    /// Decodes and checks a wire window before anything believes it:
+    /// identity present and short; interval positive and no longer than
+    /// `bounds.maxWindowMs`; sequence below 2⁶³; every count ≤ 2⁵³ and
+    /// every sum of counts checked (errors ≤ requests without wrapping);
+    /// histogram total = requests; correct ≤ labeled; buckets, classes and
+    /// score bins within the fleet's limits. The work is linear in the
+    /// body's length and independent of the counts it carries.
+    public init(wire: Canary_V1_Window, bounds: WindowBounds = .fleetDefault) throws(WireError) {
         guard !wire.agentID.isEmpty, !wire.model.isEmpty, !wire.version.isEmpty else {
             throw WireError(.inconsistentBody, "window lacks agent_id, model or version")
         }
-        guard wire.endMs > wire.startMs else {
-            throw WireError(.inconsistentBody, "window \(wire.agentID)#\(wire.sequence) ends (\(wire.endMs)) before it starts (\(wire.startMs))")
+        let name = "window \(wire.agentID.prefix(Self.maxIdentityBytes))#\(wire.sequence)"
+        for (field, value) in [("agent_id", wire.agentID), ("model", wire.model), ("version", wire.version)]
+        where value.utf8.count > Self.maxIdentityBytes {
+            throw WireError(.tooManyEntries, "\(name): \(field) of \(value.utf8.count) bytes is longer than \(Self.maxIdentityBytes)")
         }
-        let errors = wire.errors.clientError &+ wire.errors.serverError &+ wire.errors.timeout
+        guard wire.sequence <= WindowBounds.maxSequence else {
+            throw WireError(.implausibleSequence, "\(name): sequence \(wire.sequence) is 2^63 or more")
+        }
+        guard wire.endMs > wire.startMs else {
+            throw WireError(.implausibleTime, "\(name) ends (\(wire.endMs)) before it starts (\(wire.startMs))")
+        }
+        let (length, lengthOverflow) = wire.endMs.subtractingReportingOverflow(wire.startMs)
+        guard !lengthOverflow, length <= bounds.maxWindowMs else {
+            throw WireError(.implausibleTime, "\(name) covers \(wire.startMs)…\(wire.endMs) ms, longer than the \(bounds.maxWindowMs) ms a window may")
+        }
+        let max = WindowBounds.maxCount
+        for (field, value) in [("request_count", wire.requestCount), ("labeled_count", wire.labeledCount),
+                               ("ring_lost", wire.ringLost), ("ring_overrun", wire.ringOverrun)] where value > max {
+            throw WireError(.countOutOfRange, "\(name): \(field) \(value) is over 2^53")
+        }
+        guard let clientAndServer = WindowBounds.add(wire.errors.clientError, wire.errors.serverError),
+              let errors = WindowBounds.add(clientAndServer, wire.errors.timeout) else {
+            throw WireError(.countOutOfRange, "\(name): errors \(wire.errors.clientError) + \(wire.errors.serverError) + \(wire.errors.timeout) sum to more than 2^53")
+        }
         guard errors <= wire.requestCount else {
-            throw WireError(.inconsistentBody, "window \(wire.agentID)#\(wire.sequence) has \(errors) errors but only \(wire.requestCount) requests")
+            throw WireError(.inconsistentBody, "\(name) has \(errors) errors but only \(wire.requestCount) requests")
         }
         guard wire.correctCount <= wire.labeledCount else {
-            throw WireError(.inconsistentBody, "window \(wire.agentID)#\(wire.sequence) has \(wire.correctCount) correct of \(wire.labeledCount) labeled")
+            throw WireError(.inconsistentBody, "\(name) has \(wire.correctCount) correct of \(wire.labeledCount) labeled")
         }
-        let latency = try LatencyHistogram(wire: wire.latency)
+        let latency = try LatencyHistogram(wire: wire.latency, maxBuckets: bounds.maxLatencyBuckets)
         guard latency.totalCount == wire.requestCount else {
-            throw WireError(.inconsistentBody, "window \(wire.agentID)#\(wire.sequence) has \(latency.totalCount) latencies for \(wire.requestCount) requests")
+            throw WireError(.inconsistentBody, "\(name) has \(latency.totalCount) latencies for \(wire.requestCount) requests")
+        }
+        guard wire.scoreBinEdges.count <= bounds.maxScoreBinEdges else {
+            throw WireError(.tooManyEntries, "\(name) has \(wire.scoreBinEdges.count) score bin edges, more than the fleet limit of \(bounds.maxScoreBinEdges)")
         }
         let scores: ScoreBins
         do {
             scores = try ScoreBins(edges: wire.scoreBinEdges.map(Float.init), counts: wire.scoreBins)
         } catch {
-            throw WireError(.inconsistentBody, "window \(wire.agentID)#\(wire.sequence) score bins: \(error.message)")
+            throw WireError(error.code == .countOverflow ? .countOutOfRange : .inconsistentBody, "\(name) score bins: \(error.message)")
+        }
+        guard wire.predictionClasses.count <= bounds.maxPredictionClasses else {
+            throw WireError(.tooManyEntries, "\(name) lists \(wire.predictionClasses.count) prediction classes, more than the fleet limit of \(bounds.maxPredictionClasses)")
         }
         var predictions: [Int32: UInt64] = [:]
+        var predicted: UInt64 = 0
         for entry in wire.predictionClasses {
-            predictions[entry.classID, default: 0] &+= entry.count
+            guard let sum = WindowBounds.add(predicted, entry.count) else {
+                throw WireError(.countOutOfRange, "\(name): prediction class counts sum to more than 2^53")
+            }
+            predicted = sum
+            predictions[entry.classID, default: 0] += entry.count
         }
         let statuses = StatusCounts(
             ok: wire.requestCount - errors, clientError: wire.errors.clientError,

@@ -32,11 +32,14 @@ struct HostileInputTests {
         }
     }
 
+    /// The wall clock, as the running coordinator reads it: windows must be plausible in time.
+    static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
     static func window(agent: String, sequence: UInt64, settings: HistogramSettings = .fleetDefault) throws -> Canary_V1_Window {
         var latency = try LatencyHistogram(settings: settings)
         latency.record(micros: 1_500, count: 10)
         let window = Window(agentID: agent, agentEpoch: 1, sequence: sequence, model: "hostile", version: "v1",
-                            startMs: 1_000, endMs: 2_000, requestCount: 10, statuses: StatusCounts(ok: 10), latency: latency)
+                            startMs: nowMs() - 1_000, endMs: nowMs(), requestCount: 10, statuses: StatusCounts(ok: 10), latency: latency)
         return Canary_V1_Window(window)
     }
 

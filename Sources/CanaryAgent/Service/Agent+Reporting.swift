@@ -46,14 +46,23 @@ extension Agent {
             var samples: [Sample] = []
             samples.reserveCapacity(records.count)
             var malformed: UInt64 = 0
+            var implausible: UInt64 = 0
+            let now = clock()
             for record in records {
-                if let sample = Sample(record: record) { samples.append(sample) } else { malformed += 1 }
+                guard let sample = Sample(record: record) else { malformed += 1; continue }
+                // A timestamp far from our clock would open a window the coordinator refuses.
+                guard WindowBuilder.isPlausible(sample, nowMs: now) else { implausible += 1; continue }
+                samples.append(sample)
             }
             if malformed > 0 {
                 logger.warning("ring \(config.ringName): \(malformed) records with unknown kind or status were skipped (counted as lost)")
             }
             await noteRingFault(result)
             if result.faultStopsReading { return }
+            if implausible > 0 {
+                logger.warning("ring \(config.ringName): \(implausible) records with a timestamp more than 5 min ahead of or 24 h behind this host's clock were skipped (counted as lost)")
+                malformed += implausible
+            }
             let closed = await state.add(samples, lost: result.torn &+ result.abandoned, overrun: result.overrun &+ result.skipped,
                                          malformed: malformed, positionAfter: result.position)
             for window in closed { await send(window, on: loop) }

@@ -13,6 +13,9 @@ public struct AgentHealth: Sendable, Equatable, Codable {
     public var ringOverrun: UInt64 = 0
     /// Records whose kind/status bytes are not in the layout.
     public var malformedRecords: UInt64 = 0
+    /// Samples whose prediction class was left out: their window already
+    /// counted the most classes a window may carry (the sample still counts).
+    public var predictionsDropped: UInt64 = 0
     public var routeSequence: UInt64 = 0
     public var routeTablesApplied: UInt64 = 0
     /// True while the coordinator has been silent past the timeout: the

@@ -71,6 +71,7 @@ actor AgentState {
             }
         }
         consumedPosition = positionAfter
+        health.predictionsDropped = builder.droppedPredictions
         return closed
     }
 

@@ -15,7 +15,7 @@ extension CoordinatorConfig {
             "tick: \(DurationText.text(milliseconds: tickMs))",
             "republish: \(DurationText.text(milliseconds: republishMs))",
             "max_message_bytes: \(maxMessageBytes)",
-        ] + histogram.yamlLines + [
+        ] + histogram.yamlLines + limits.yamlLines + [
             "log_level: \(YAMLScalar.quoted(logLevel))",
         ]
         if let apiToken { lines.append("api_token: \(YAMLScalar.quoted(apiToken))") }

@@ -35,13 +35,15 @@ public struct CoordinatorConfig: Sendable, Equatable {
     public var curve: CoordinatorCurveConfig?
     /// Plain text on a non-loopback endpoint, on purpose (logged loudly at every start).
     public var insecure: Bool = false
+    /// Bounds on windows and on fleet state (FleetLimits.swift).
+    public var limits = FleetLimits()
 
     public init() {}
 
     static let keys: Set<String> = [
         "router", "publisher", "http", "journal", "stale_after", "tick", "republish",
         "max_message_bytes", "histogram", "api_token", "api_token_file", "log_level",
-        "webhooks", "curve", "insecure",
+        "webhooks", "curve", "insecure", "limits",
     ]
 
     /// Parses a configuration file's text; `file` names it in errors.
@@ -70,6 +72,7 @@ public struct CoordinatorConfig: Sendable, Equatable {
             }
         }
         if let level = root["log_level"]?.oneOf(LogLevelName.all) { config.logLevel = level }
+        config.limits = FleetLimits.parse(root.mapping("limits", allowed: FleetLimits.configKeys))
         config.webhooks = root.mappings("webhooks", allowed: WebhookConfig.keys)?.compactMap(WebhookConfig.init) ?? []
         config.curve = CoordinatorCurveConfig.parse(root.mapping("curve", allowed: CoordinatorCurveConfig.keys))
         if let insecure = root["insecure"]?.bool() { config.insecure = insecure }

@@ -49,6 +49,10 @@ public actor CoordinatorEngine {
     public internal(set) var counters = WireCounters()
     /// Per allowed key: the agents it speaks for and what it had refused.
     var keyLedger: KeyLedger
+    /// The models and versions counted, bounded by `limits:` (ModelBook.swift).
+    var models: ModelBook
+    var rejectionLog = RejectionLog()
+    var helloLog = RejectionLog(burst: 20)
 
     public init(config: CoordinatorConfig, journal: Journal, events: EventHub = EventHub(), logger: Logger, nowMs: Int64,
                 allowList: AllowListStore? = nil) throws(JournalError) {
@@ -65,6 +69,7 @@ public actor CoordinatorEngine {
         routes = recovered.routes
         registry = recovered.registry
         readModel = recovered.readModel
+        models = ModelBook(maxModels: config.limits.maxModels, maxVersionsPerModel: config.limits.maxVersionsPerModel)
     }
 
     deinit { executor.stop() }
@@ -79,6 +84,13 @@ public actor CoordinatorEngine {
         var fed: [String: [Window]] = [:]
         var decided: Set<String> = []
         for (routingID, window) in windows {
+            // A window that fits on its own may still not fit what it is
+            // merged into (a rollout's cumulative arm, a second's bucket):
+            // refused with the reason, before it is counted anywhere.
+            if let problem = registry.mergeProblem(window) ?? aggregates.mergeProblem(window) {
+                acks.append(contentsOf: refuseAtMerge(window, routingID: routingID, problem: problem, nowMs: nowMs))
+                continue
+            }
             guard fleet.count(agentID: window.agentID, epoch: window.agentEpoch, sequence: window.sequence, endMs: window.endMs, nowMs: nowMs) else {
                 continue
             }
@@ -110,8 +122,11 @@ public actor CoordinatorEngine {
         let seconds = aggregates.takeChanged()
         pending.batch.aggregates += seconds
         pending.seconds += seconds
+        pending.batch.forgottenDedupe += fleet.takeForgottenMarks().map { (agentID: $0.agentID, agentEpoch: Int64(bitPattern: $0.epoch)) }
+        // Bit patterns both ways (Recovery.swift): any UInt64 round-trips,
+        // and no conversion can trap on a sequence however large.
         pending.batch.dedupe += fleet.takeChangedMarks().map { mark in
-            DedupeRecord(agentID: mark.agentID, agentEpoch: Int64(bitPattern: mark.epoch), contiguous: Int64(mark.set.contiguous),
+            DedupeRecord(agentID: mark.agentID, agentEpoch: Int64(bitPattern: mark.epoch), contiguous: Int64(bitPattern: mark.set.contiguous),
                          aboveJSON: Self.json(mark.set.above.sorted()), updatedMs: nowMs)
         }
         // Not durable: withhold the acks so the agents resend, and keep the

@@ -18,6 +18,10 @@ extension CoordinatorEngine {
         if let active = registry.active(model: plan.model) {
             throw CoordinatorError(.conflict, "model \(plan.model) already has an active rollout (\(active.id), \(active.machine.phase.rawValue)); abort or finish it first")
         }
+        guard let dropped = registry.makeRoom(limit: config.limits.maxRollouts) else {
+            throw CoordinatorError(.conflict, "\(config.limits.maxRollouts) rollouts are in progress, the limit (limits.max_rollouts); finish or abort one first")
+        }
+        for id in dropped { lastSnapshotMs[id] = nil }
         let id = Self.newID(model: plan.model, nowMs: nowMs)
         registry.insert(RolloutEntry(id: id, planSource: planSource, createdMs: nowMs, updatedMs: nowMs,
                                      machine: RolloutMachine(plan: plan), lastDecision: nil))
@@ -69,6 +73,9 @@ extension CoordinatorEngine {
     public func rolloutView(id: String) -> RolloutView? {
         registry[id].map(RolloutView.init(entry:)) ?? readModel.view(id: id)
     }
+
+    /// Distinct models whose windows are counted (bounded by `limits.max_models`).
+    public func modelCount() -> Int { models.count }
 
     public func agentStatuses() -> [AgentStatus] {
         let statuses = fleet.agents.values.sorted { $0.agentID < $1.agentID }

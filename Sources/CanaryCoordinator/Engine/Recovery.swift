@@ -27,7 +27,7 @@ struct Recovery {
             epoch = UInt64.random(in: 1...UInt64(Int64.max))
             try journal.setMeta("epoch", String(epoch))
         }
-        let registry = try rollouts(journal: journal, logger: logger)
+        let (registry, quarantined) = try rollouts(journal: journal, config: config, logger: logger)
         var routes = RouteBook(epoch: epoch)
         for record in try journal.routes() {
             if let table = record.split {
@@ -36,11 +36,12 @@ struct Recovery {
                 logger.error("journal: the route table of \(record.model) is unreadable and was not restored: \(record.tableJSON)")
             }
         }
-        var fleet = Fleet(staleAfterMs: config.staleAfterMs)
+        var fleet = Fleet(staleAfterMs: config.staleAfterMs, maxAgents: config.limits.maxAgents)
         fleet.restore(marks: try journal.dedupeMarks().map { mark in
             let above = (try? JSONDecoder().decode([UInt64].self, from: Data(mark.aboveJSON.utf8))) ?? []
+            // Bit patterns, as written (CoordinatorEngine.flush): never a trap.
             return (agentID: mark.agentID, epoch: UInt64(bitPattern: mark.agentEpoch),
-                    set: SequenceSet(contiguous: UInt64(mark.contiguous), above: Set(above)))
+                    set: SequenceSet(contiguous: UInt64(bitPattern: mark.contiguous), above: Set(above.prefix(4_096))))
         })
         // Finished rollouts come from their stored summaries; the active
         // ones from the machines just rebuilt, which include the windows
@@ -54,6 +55,14 @@ struct Recovery {
                 logger.error("journal: the stored view of rollout \(summary.id) is unreadable and it is not listed: \(error)")
             }
         }
+        for (record, error) in quarantined {
+            guard var view = readModel.view(id: record.id) ?? fallbackView(record) else {
+                logger.error("journal: quarantined rollout \(record.id) has no readable view either; it is not listed")
+                continue
+            }
+            view.quarantine = error
+            readModel.update(view)
+        }
         for entry in registry.entries.values {
             readModel.update(RolloutView(entry: entry))
             logger.notice("resumed rollout \(entry.id) (\(entry.machine.plan.model) \(entry.machine.plan.baseline)→\(entry.machine.plan.canary)) in phase \(entry.machine.phase.rawValue) at step \(entry.machine.stepIndex + 1), canary \(entry.machine.canaryWeightPPM) ppm")
@@ -61,23 +70,60 @@ struct Recovery {
         return Recovery(epoch: epoch, fleet: fleet, routes: routes, registry: registry, readModel: readModel)
     }
 
-    /// Each active rollout: its snapshot, then the windows counted after it, in order.
-    private static func rollouts(journal: Journal, logger: Logger) throws(JournalError) -> RolloutRegistry {
+    /// Each active rollout: its snapshot, then the windows counted after it,
+    /// in order — never trusted blindly. A state that does not decode, or
+    /// decodes into something that fails its checks (`integrityProblem`:
+    /// counts over what a histogram carries, steps and weights out of
+    /// range), is quarantined: left out of the registry, shown in the API
+    /// with the error, logged; every other rollout resumes. A logged window
+    /// that no longer merges is refused by its machine (counted there).
+    private static func rollouts(journal: Journal, config: CoordinatorConfig, logger: Logger) throws(JournalError)
+        -> (RolloutRegistry, [(RolloutRecord, String)]) {
         var registry = RolloutRegistry()
+        var quarantined: [(RolloutRecord, String)] = []
         let decoder = JSONDecoder()
         for record in try journal.rollouts(activeOnly: true) {
             do {
                 var machine = try decoder.decode(RolloutMachine.self, from: Data(record.stateJSON.utf8))
+                if let problem = machine.integrityProblem() {
+                    throw RecoveryProblem(sentence: "its state snapshot fails its checks: \(problem)")
+                }
                 for logged in try journal.windowLog(rolloutID: record.id) {
-                    let window = try Window(wire: Canary_V1_Window(serializedBytes: [UInt8](logged.body)))
+                    let wire = try Canary_V1_Window(serializedBytes: [UInt8](logged.body))
+                    let window = try Window(wire: wire, bounds: config.limits.window)
                     _ = machine.handle(.window(window, receivedAt: logged.receivedMs))
+                }
+                if let problem = machine.integrityProblem() {
+                    throw RecoveryProblem(sentence: "its state after replaying the window log fails its checks: \(problem)")
                 }
                 registry.insert(RolloutEntry(id: record.id, planSource: record.planSource, createdMs: record.createdMs,
                                              updatedMs: record.updatedMs, machine: machine, lastDecision: nil))
             } catch {
-                logger.error("journal: rollout \(record.id) has an unreadable state snapshot and is not resumed: \(error)")
+                let sentence = "journal: rollout \(record.id) (\(record.model)) could not be resumed and is quarantined: \(error); its route table stays as journaled, every other rollout resumes"
+                logger.error("\(sentence)")
+                quarantined.append((record, "\(error)"))
             }
         }
-        return registry
+        return (registry, quarantined)
     }
+
+    /// A view of a quarantined rollout whose stored view is unreadable too,
+    /// from the record's columns and its plan source.
+    private static func fallbackView(_ record: RolloutRecord) -> RolloutView? {
+        guard let plan = try? RolloutPlan.parse(yaml: record.planSource, file: "journal") else { return nil }
+        let machine = RolloutMachine(plan: plan)
+        let phase = RolloutPhase(rawValue: record.phase) ?? .paused
+        return RolloutView(
+            id: record.id, name: plan.name, model: record.model, baseline: record.baseline, canary: record.canary,
+            phase: phase, step: 1, steps: plan.stepsPPM.count, stepsPPM: plan.stepsPPM, canaryWeightPPM: 0,
+            weightsPPM: machine.weightsPPM, stepStartedMs: nil, createdMs: record.createdMs, updatedMs: record.updatedMs,
+            waitingFor: [], pauseReason: nil, staleAgents: [], verdicts: [], summaries: [:], lastDecision: nil,
+            plan: plan, planSource: record.planSource)
+    }
+}
+
+/// Why a journaled rollout was not resumed (beyond a decoding error).
+struct RecoveryProblem: Error, CustomStringConvertible {
+    let sentence: String
+    var description: String { sentence }
 }

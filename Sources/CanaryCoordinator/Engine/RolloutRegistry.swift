@@ -28,6 +28,19 @@ struct RolloutRegistry: Sendable {
         entries[entry.id] = entry
     }
 
+    /// Makes room for one more rollout within `limit`: finished ones leave
+    /// memory oldest first (the journal and the read model keep them).
+    /// Returns the ids dropped, or nil when every one kept is in progress.
+    mutating func makeRoom(limit: Int) -> [String]? {
+        guard entries.count >= limit else { return [] }
+        let finished = entries.values.filter { $0.machine.phase.isTerminal }.sorted { ($0.updatedMs, $0.id) < ($1.updatedMs, $1.id) }
+        let excess = entries.count - limit + 1
+        guard finished.count >= excess else { return nil }
+        let dropped = finished.prefix(excess).map(\.id)
+        for id in dropped { entries[id] = nil }
+        return dropped
+    }
+
     /// Feeds one event to a rollout's machine. Each decision is remembered
     /// as the rollout's last and returned with the rollout as it stood then.
     /// The machine is mutated in place (optional chaining through the
@@ -58,6 +71,25 @@ struct RolloutRegistry: Sendable {
             decided += handle(.window(window, receivedAt: nowMs), id: id, nowMs: nowMs)
         }
         return (fed, decided)
+    }
+
+    /// Why an active rollout of the window's model would refuse it, if one would.
+    func mergeProblem(_ window: Window) -> WindowError? {
+        for entry in entries.values where entry.machine.plan.model == window.model && !entry.machine.phase.isTerminal {
+            if let problem = entry.machine.mergeProblem(window) { return problem }
+        }
+        return nil
+    }
+
+    /// Models with a rollout in progress and the versions it compares:
+    /// never evicted from the model book.
+    var protectedVersions: [String: Set<String>] {
+        var result: [String: Set<String>] = [:]
+        for entry in entries.values where !entry.machine.phase.isTerminal {
+            let plan = entry.machine.plan
+            result[plan.model, default: []].formUnion([plan.baseline, plan.canary])
+        }
+        return result
     }
 
     /// Tells every active rollout which of its model's agents are stale now.

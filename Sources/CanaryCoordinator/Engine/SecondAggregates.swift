@@ -20,10 +20,38 @@ struct SecondAggregates: Sendable {
     let keepSeconds: Int64 = 30
 
     mutating func add(_ window: Window) {
-        let key = Key(model: window.model, version: window.version, second: (window.endMs - 1) / 1000)
-        // Settings were checked upstream, so merges cannot fail here.
-        buckets[key] = buckets[key].flatMap { try? $0.merged(with: window) } ?? window
+        let key = Self.key(window)
+        // The engine asked `mergeProblem` first, so these merges succeed; a
+        // failure keeps what the bucket held rather than replacing it.
+        if let bucket = buckets[key] {
+            guard let merged = try? bucket.merged(with: window) else { return }
+            buckets[key] = merged
+        } else {
+            buckets[key] = window
+        }
         increments[key] = increments[key].flatMap { try? $0.merged(with: window) } ?? window
+    }
+
+    /// Why the window would not merge into its second's bucket, if it would not.
+    func mergeProblem(_ window: Window) -> WindowError? {
+        guard let bucket = buckets[Self.key(window)] else { return nil }
+        do {
+            try bucket.checkMerge(with: window)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// An evicted model (or some of its versions): its buckets go.
+    mutating func forget(model: String, versions: [String]) {
+        let gone = Set(versions)
+        for key in buckets.keys where key.model == model && gone.contains(key.version) { buckets[key] = nil }
+        for key in increments.keys where key.model == model && gone.contains(key.version) { increments[key] = nil }
+    }
+
+    private static func key(_ window: Window) -> Key {
+        Key(model: window.model, version: window.version, second: (window.endMs - 1) / 1000)
     }
 
     /// The changed buckets as journal rows; forgets old buckets.

@@ -5,6 +5,10 @@ public struct WireCounters: Sendable, Equatable, Codable {
     public var countedWindows: UInt64 = 0
     public var duplicateWindows: UInt64 = 0
     public var journalFailures: UInt64 = 0
+    /// Fleet entries evicted at a limit (`limits:`), oldest silent first.
+    public var evictedAgents: UInt64 = 0
+    public var evictedModels: UInt64 = 0
+    public var evictedVersions: UInt64 = 0
 
     mutating func received(_ kind: String) { receivedByKind[kind, default: 0] += 1 }
     mutating func reject(_ reason: String) { rejectedByReason[reason, default: 0] += 1 }

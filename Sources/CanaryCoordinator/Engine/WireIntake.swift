@@ -19,7 +19,13 @@ extension CoordinatorEngine {
             message = try WireMessage.decode(frames)
         } catch {
             counters.reject(error.code.description)
-            logger.warning("dropped a message from peer \(Self.hex(routingID)): \(error)")
+            warn(error.code.description, nowMs: nowMs, "dropped a message from peer \(Self.hex(Array(routingID.prefix(32)))): \(error)")
+            return []
+        }
+        // Every string a peer makes us keep (fleet entries, labels) is short.
+        if let (field, bytes) = Self.oversizeField(message) {
+            counters.reject("too_many_entries")
+            warn("too_many_entries", nowMs: nowMs, "dropped a \(message.kind.name) from peer \(Self.hex(Array(routingID.prefix(32)))): its \(field) is \(bytes) bytes, more than \(Window.maxIdentityBytes)")
             return []
         }
         if let refusal = authorize(message, key: peerKey, routingID: routingID, nowMs: nowMs) { return refusal }
@@ -27,7 +33,10 @@ extension CoordinatorEngine {
         case .hello(let hello):
             counters.received("hello")
             if let transition = fleet.hello(hello, nowMs: nowMs) { noteTransition(transition, nowMs: nowMs) }
-            logger.info("agent \(hello.agentID) (\(hello.model)/\(hello.version), epoch \(hello.agentEpoch)) said hello")
+            if helloLog.admit("hello", nowMs: nowMs).log {
+                logger.info("agent \(hello.agentID.prefix(256)) (\(hello.model.prefix(256))/\(hello.version.prefix(256)), epoch \(hello.agentEpoch)) said hello")
+            }
+            noteEvictions(nowMs: nowMs)
             var out = snapshotReplies(model: hello.model, routingID: routingID)
             if hello.hasHistogram, (try? HistogramSettings(wire: hello.histogram)) != config.histogram {
                 var reject = Canary_V1_Reject()
@@ -55,22 +64,24 @@ extension CoordinatorEngine {
             return stage(wire, routingID: routingID, nowMs: nowMs)
         case .ack, .routeTable, .reject:
             counters.reject("unexpected_kind")
-            logger.warning("dropped a \(message.kind.name) from peer \(Self.hex(routingID)): agents do not send that kind")
+            warn("unexpected_kind", nowMs: nowMs, "dropped a \(message.kind.name) from peer \(Self.hex(Array(routingID.prefix(32)))): agents do not send that kind")
             return []
         }
     }
 
     private func stage(_ wire: Canary_V1_Window, routingID: [UInt8], nowMs: Int64) -> [Outbound] {
         if let transition = fleet.touch(wire.agentID, nowMs: nowMs) { noteTransition(transition, nowMs: nowMs) }
+        noteEvictions(nowMs: nowMs)
         let window: Window
         do {
-            window = try Window(wire: wire)
+            window = try Window(wire: wire, bounds: config.limits.window)
+            try checkPlausible(wire, nowMs: nowMs)
         } catch {
-            return refuse(wire, routingID: routingID, reason: error.code.description, message: error.message)
+            return refuse(wire, routingID: routingID, reason: error.code.description, message: error.message, nowMs: nowMs)
         }
         guard window.latency.settings == config.histogram else {
             return refuse(wire, routingID: routingID, reason: "histogram_settings_mismatch",
-                          message: "window histogram settings \(window.latency.settings) differ from the fleet's \(config.histogram)")
+                          message: "window histogram settings \(window.latency.settings) differ from the fleet's \(config.histogram)", nowMs: nowMs)
         }
         if fleet.isDuplicate(agentID: wire.agentID, epoch: wire.agentEpoch, sequence: wire.sequence) {
             counters.duplicateWindows += 1
@@ -85,14 +96,90 @@ extension CoordinatorEngine {
             counters.duplicateWindows += 1
             return []
         }
+        switch models.admit(model: window.model, version: window.version, nowMs: nowMs, protected: registry.protectedVersions) {
+        case .refused(let sentence):
+            return refuse(wire, routingID: routingID, reason: "model_limit", message: sentence, nowMs: nowMs)
+        case .admitted(let evicted):
+            for eviction in evicted { forget(eviction, nowMs: nowMs) }
+        }
         staged.append((routingID, window))
         return []
     }
 
-    private func refuse(_ wire: Canary_V1_Window, routingID: [UInt8], reason: String, message: String) -> [Outbound] {
+    /// What needs the coordinator's clock and the fleet's memory: the
+    /// window must not end far in the future, nor start long before the
+    /// agent's first contact, and its sequence must not lie far beyond the
+    /// highest one counted for its agent epoch.
+    private func checkPlausible(_ wire: Canary_V1_Window, nowMs: Int64) throws(WireError) {
+        let limits = config.limits
+        let name = "window \(wire.agentID.prefix(256))#\(wire.sequence)"
+        let (latestEnd, endOverflow) = nowMs.addingReportingOverflow(limits.maxClockSkewMs)
+        guard endOverflow || wire.endMs <= latestEnd else {
+            throw WireError(.implausibleTime, "\(name) ends at \(wire.endMs) ms, \(wire.endMs - nowMs) ms after the coordinator's clock (limits.max_clock_skew \(limits.maxClockSkewMs) ms)")
+        }
+        let firstContact = min(fleet.agents[wire.agentID]?.firstSeenMs ?? nowMs, nowMs)
+        let (earliestStart, startOverflow) = firstContact.subtractingReportingOverflow(limits.maxWindowAgeMs)
+        guard startOverflow || wire.startMs >= earliestStart else {
+            throw WireError(.implausibleTime, "\(name) starts at \(wire.startMs) ms, more than limits.max_window_age (\(limits.maxWindowAgeMs) ms) before the agent's first contact at \(firstContact) ms")
+        }
+        let counted = fleet.contiguous(agentID: wire.agentID, epoch: wire.agentEpoch)
+        let (latestSequence, sequenceOverflow) = counted.addingReportingOverflow(limits.maxSequenceAhead)
+        guard sequenceOverflow || wire.sequence <= latestSequence else {
+            throw WireError(.implausibleSequence, "\(name): sequence \(wire.sequence) lies more than limits.max_sequence_ahead (\(limits.maxSequenceAhead)) beyond \(counted), the highest counted for epoch \(wire.agentEpoch)")
+        }
+    }
+
+    /// A model (or one of its versions) evicted from the book: its second
+    /// aggregates and `/metrics` series go with it.
+    func forget(_ eviction: ModelBook.Eviction, nowMs: Int64) {
+        aggregates.forget(model: eviction.model, versions: eviction.versions)
+        metrics.forget(model: eviction.model, versions: eviction.versions)
+        if eviction.wholeModel { counters.evictedModels += 1 } else { counters.evictedVersions += UInt64(eviction.versions.count) }
+        let what = eviction.wholeModel ? "model \(eviction.model.prefix(256))" : "version \(eviction.model.prefix(256))/\(eviction.versions.first?.prefix(256) ?? "")"
+        warn("evicted_model", nowMs: nowMs, "evicted \(what), silent for longest, to stay within limits.max_models / max_versions_per_model (\(counters.evictedModels) models and \(counters.evictedVersions) versions evicted so far)")
+    }
+
+    /// Agents the fleet evicted at its limit: counted, and logged (rate-limited).
+    func noteEvictions(nowMs: Int64) {
+        let evicted = fleet.takeEvictedAgents()
+        guard !evicted.isEmpty else { return }
+        counters.evictedAgents = fleet.evictedAgents
+        warn("evicted_agent", nowMs: nowMs, "evicted agents silent for longest to stay within limits.max_agents (\(config.limits.maxAgents)), e.g. \(evicted.prefix(4).map { String($0.prefix(64)) }.joined(separator: ", ")); \(fleet.evictedAgents) evicted so far")
+    }
+
+    /// A staged window that would not merge into the rollout or second it
+    /// belongs to: refused with the reason instead of being counted.
+    func refuseAtMerge(_ window: Window, routingID: [UInt8], problem: WindowError, nowMs: Int64) -> [Outbound] {
+        let reason = switch problem.code {
+        case .countOverflow: "merge_overflow"
+        case .tooManyClasses: "too_many_entries"
+        case .scoreEdgesMismatch: "score_edges_mismatch"
+        default: "merge_refused"
+        }
+        counters.reject(reason)
+        fleet.countRejected(agentID: window.agentID)
+        warn(reason, nowMs: nowMs, "refused window \(window.agentID.prefix(256))#\(window.sequence): \(problem.message)")
+        var reject = Canary_V1_Reject()
+        reject.agentID = window.agentID
+        reject.agentEpoch = window.agentEpoch
+        reject.sequence = window.sequence
+        reject.reason = reason
+        reject.message = problem.message
+        return [.reply(routingID: routingID, .reject(reject))]
+    }
+
+    /// A warning, at most a few per second per reason (RejectionLog.swift).
+    func warn(_ reason: String, nowMs: Int64, _ sentence: @autoclosure () -> String) {
+        let decision = rejectionLog.admit(reason, nowMs: nowMs)
+        guard decision.log else { return }
+        let suffix = decision.suppressed > 0 ? " (\(decision.suppressed) more like it not logged)" : ""
+        logger.warning("\(sentence())\(suffix)")
+    }
+
+    private func refuse(_ wire: Canary_V1_Window, routingID: [UInt8], reason: String, message: String, nowMs: Int64) -> [Outbound] {
         counters.reject(reason)
         fleet.countRejected(agentID: wire.agentID)
-        logger.warning("refused window \(wire.agentID)#\(wire.sequence): \(message)")
+        warn(reason, nowMs: nowMs, "refused window \(wire.agentID.prefix(256))#\(wire.sequence): \(message)")
         var reject = Canary_V1_Reject()
         reject.agentID = wire.agentID
         reject.agentEpoch = wire.agentEpoch
@@ -119,6 +206,21 @@ extension CoordinatorEngine {
         ack.sequence = sequence
         ack.duplicate = duplicate
         return ack
+    }
+
+    /// The first string field of a hello, heartbeat or snapshot request
+    /// longer than ``Window/maxIdentityBytes`` (windows check their own).
+    static func oversizeField(_ message: WireMessage) -> (String, Int)? {
+        let fields: [(String, String)] = switch message {
+        case .hello(let h):
+            [("agent_id", h.agentID), ("host", h.host), ("model", h.model), ("version", h.version),
+             ("config_digest", h.configDigest), ("software_version", h.softwareVersion),
+             ("ring_name", h.ringName), ("route_page_name", h.routePageName)]
+        case .heartbeat(let b): [("agent_id", b.agentID)]
+        case .snapshotRequest(let r): [("agent_id", r.agentID), ("model", r.model)]
+        default: []
+        }
+        return fields.first { $0.1.utf8.count > Window.maxIdentityBytes }.map { ($0.0, $0.1.utf8.count) }
     }
 
     static func hex(_ bytes: [UInt8]) -> String {

@@ -1,4 +1,5 @@
 import CanaryAPI
+import CanaryConfig
 import CanaryWire
 
 /// The agents the coordinator has heard from, their liveness, and which of
@@ -14,32 +15,56 @@ public struct Fleet: Sendable {
     }
 
     public let staleAfterMs: Int64
+    /// At most this many agents are kept; past it the ones silent for
+    /// longest are evicted (with their marks), a batch at a time.
+    public let maxAgents: Int
+    /// Epochs whose marks are kept per agent: a restarted agent's old epoch
+    /// can only have resends in flight, so the newest few suffice.
+    public static let maxEpochsPerAgent = 4
     public private(set) var agents: [String: AgentStatus] = [:]
     /// Counted window sequences per (agent id, epoch).
     private var counted: [AgentEpoch: SequenceSet] = [:]
+    /// The epochs with marks, per agent id (to evict them with the agent).
+    private var epochs: [String: Set<UInt64>] = [:]
     /// Marks changed since the last `takeChangedMarks()`, for the journal.
     private var changedMarks: Set<AgentEpoch> = []
+    /// Marks dropped since the last `takeForgottenMarks()`, for the journal.
+    private var forgottenMarks: Set<AgentEpoch> = []
+    /// Agents evicted since the fleet began (a counter).
+    public private(set) var evictedAgents: UInt64 = 0
+    /// Ids evicted since the last `takeEvictedAgents()`, for the log.
+    private var recentlyEvicted: [String] = []
 
     public struct AgentEpoch: Hashable, Sendable {
         public let agentID: String
         public let epoch: UInt64
     }
 
-    public init(staleAfterMs: Int64) {
+    public init(staleAfterMs: Int64, maxAgents: Int = FleetLimits().maxAgents) {
         self.staleAfterMs = staleAfterMs
+        self.maxAgents = max(1, maxAgents)
     }
 
-    /// Restores the de-duplication marks from the journal after a restart.
+    /// Restores the de-duplication marks from the journal after a restart
+    /// (newest first: at most the marks the limits keep are restored).
     public mutating func restore(marks: [(agentID: String, epoch: UInt64, set: SequenceSet)]) {
-        for mark in marks {
+        for mark in marks.prefix(maxAgents * Self.maxEpochsPerAgent) {
+            guard (epochs[mark.agentID]?.count ?? 0) < Self.maxEpochsPerAgent else { continue }
             counted[AgentEpoch(agentID: mark.agentID, epoch: mark.epoch)] = mark.set
+            epochs[mark.agentID, default: []].insert(mark.epoch)
         }
+    }
+
+    /// The highest sequence below which every window of this agent epoch was counted.
+    public func contiguous(agentID: String, epoch: UInt64) -> UInt64 {
+        counted[AgentEpoch(agentID: agentID, epoch: epoch)]?.contiguous ?? 0
     }
 
     /// Any message from an agent: it is live. Returns a transition when it
     /// was stale before.
     @discardableResult
     public mutating func touch(_ agentID: String, nowMs: Int64) -> Transition? {
+        if agents[agentID] == nil, agents.count >= maxAgents { evictSilentAgents() }
         var status = agents[agentID] ?? AgentStatus(agentID: agentID, nowMs: nowMs)
         let wasStale = status.stale
         status.lastSeenMs = max(status.lastSeenMs, nowMs)
@@ -92,6 +117,14 @@ public struct Fleet: Sendable {
         }
         counted[key] = set
         changedMarks.insert(key)
+        forgottenMarks.remove(key)
+        var known = epochs[agentID] ?? []
+        known.insert(epoch)
+        while known.count > Self.maxEpochsPerAgent, let oldest = known.min() {
+            known.remove(oldest)
+            forget(AgentEpoch(agentID: agentID, epoch: oldest))
+        }
+        epochs[agentID] = known
         if var status = agents[agentID] {
             status.windowsCounted += 1
             status.lastWindowReceivedMs = nowMs
@@ -125,6 +158,46 @@ public struct Fleet: Sendable {
 
     public func isLive(_ agentID: String) -> Bool {
         agents[agentID].map { !$0.stale } ?? false
+    }
+
+    /// Evicts the agents silent for longest — 5 % of the limit at once, so a
+    /// flood of new ids costs one sort per limit/20 ids, not one per id —
+    /// and their marks. Stale agents go first, then live ones that never
+    /// had a window counted (a forged hello), and only then agents that
+    /// report: a flood of made-up ids cannot push out the real fleet.
+    private mutating func evictSilentAgents() {
+        let batch = max(1, maxAgents / 20)
+        // Sort small keys, not the statuses themselves.
+        let keys = agents.values.map { status in
+            (rank: status.stale ? 0 : status.lastWindowReceivedMs == nil ? 1 : 2, lastSeen: status.lastSeenMs, id: status.agentID)
+        }
+        let oldest = keys.sorted { ($0.rank, $0.lastSeen, $0.id) < ($1.rank, $1.lastSeen, $1.id) }.prefix(batch)
+        for key in oldest {
+            agents[key.id] = nil
+            for epoch in epochs.removeValue(forKey: key.id) ?? [] {
+                forget(AgentEpoch(agentID: key.id, epoch: epoch))
+            }
+            evictedAgents += 1
+            if recentlyEvicted.count < 16 { recentlyEvicted.append(key.id) }
+        }
+    }
+
+    private mutating func forget(_ key: AgentEpoch) {
+        counted[key] = nil
+        changedMarks.remove(key)
+        forgottenMarks.insert(key)
+    }
+
+    /// Up to 16 of the ids evicted since the last call (for one log line).
+    public mutating func takeEvictedAgents() -> [String] {
+        defer { recentlyEvicted.removeAll() }
+        return recentlyEvicted
+    }
+
+    /// The marks dropped since the last call, to delete from the journal.
+    public mutating func takeForgottenMarks() -> [(agentID: String, epoch: UInt64)] {
+        defer { forgottenMarks.removeAll() }
+        return forgottenMarks.map { ($0.agentID, $0.epoch) }
     }
 
     /// The marks changed since the last call, for the journal batch.

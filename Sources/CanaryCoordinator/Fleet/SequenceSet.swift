@@ -22,19 +22,25 @@ public struct SequenceSet: Sendable, Equatable, Codable {
     /// Records `sequence`; returns false when it had been seen before.
     public mutating func insert(_ sequence: UInt64) -> Bool {
         if sequence <= contiguous || above.contains(sequence) { return false }
-        if sequence == contiguous + 1 {
+        if sequence == contiguous &+ 1 {
             contiguous = sequence
-            while above.remove(contiguous + 1) != nil { contiguous += 1 }
+            absorbAbove()
         } else {
             above.insert(sequence)
             if above.count > maxAbove, let lowest = above.min() {
                 // Give up the gap below the lowest pending sequence.
                 contiguous = lowest
                 above.remove(lowest)
-                while above.remove(contiguous + 1) != nil { contiguous += 1 }
+                absorbAbove()
             }
         }
         return true
+    }
+
+    /// Moves the sequences just above `contiguous` into it. Never steps past
+    /// `UInt64.max` (the intake refuses sequences ≥ 2⁶³ anyway).
+    private mutating func absorbAbove() {
+        while contiguous < .max, above.remove(contiguous + 1) != nil { contiguous += 1 }
     }
 
     public func contains(_ sequence: UInt64) -> Bool {

@@ -79,6 +79,10 @@ struct APIRoutes: Sendable {
         api.get("keys") { request, _ in
             await guarded(request) { JSONResponse.ok(await engine.keysDocument()) }
         }
+        // Wire counters: refusals by reason, evictions at the fleet limits.
+        api.get("wire") { _, _ in
+            JSONResponse.ok(await engine.counters)
+        }
         api.get("events") { _, _ in
             eventStream()
         }

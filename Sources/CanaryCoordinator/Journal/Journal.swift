@@ -140,6 +140,9 @@ public final class Journal: Sendable {
                     try db.execute(sql: "DELETE FROM window_log WHERE rolloutID = ?", arguments: [id])
                 }
                 for record in batch.windowLog { try record.insert(db) }
+                for mark in batch.forgottenDedupe {
+                    try db.execute(sql: "DELETE FROM dedupe WHERE agentID = ? AND agentEpoch = ?", arguments: [mark.agentID, mark.agentEpoch])
+                }
                 for mark in batch.dedupe { try mark.save(db) }
                 for route in batch.routes { try route.save(db) }
             }
@@ -190,7 +193,10 @@ public final class Journal: Sendable {
     }
 
     public func dedupeMarks() throws(JournalError) -> [DedupeRecord] {
-        try read("read dedupe marks") { db in try DedupeRecord.fetchAll(db) }
+        // Newest first: a restart keeps what the fleet's limits keep.
+        try read("read dedupe marks") { db in
+            try DedupeRecord.fetchAll(db, sql: "SELECT * FROM dedupe ORDER BY updatedMs DESC")
+        }
     }
 
     /// The stored view (JSON) of every rollout, newest first: the read

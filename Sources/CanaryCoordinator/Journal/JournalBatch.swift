@@ -7,6 +7,8 @@ public struct JournalBatch: Sendable {
     /// Counts added to each second since its last write (the journal sums them).
     public var aggregates: [AggregateRecord] = []
     public var dedupe: [DedupeRecord] = []
+    /// De-duplication marks of evicted agents (or old epochs), deleted before `dedupe` is written.
+    public var forgottenDedupe: [(agentID: String, agentEpoch: Int64)] = []
     public var routes: [RouteRecord] = []
     /// Windows fed to a rollout since its last snapshot.
     public var windowLog: [WindowLogRecord] = []
@@ -16,7 +18,7 @@ public struct JournalBatch: Sendable {
     public init() {}
 
     public var isEmpty: Bool {
-        rollouts.isEmpty && events.isEmpty && aggregates.isEmpty && dedupe.isEmpty && routes.isEmpty
+        rollouts.isEmpty && events.isEmpty && aggregates.isEmpty && dedupe.isEmpty && forgottenDedupe.isEmpty && routes.isEmpty
             && windowLog.isEmpty && clearWindowLogs.isEmpty
     }
 }

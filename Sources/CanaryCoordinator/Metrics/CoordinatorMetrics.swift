@@ -24,7 +24,28 @@ public final class CoordinatorMetrics: Sendable {
     static let latencyBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
     static let decisionBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30]
 
+    /// `canary_request_latency_seconds`, fed from window aggregates.
+    let latency = AggregateHistogram(name: "canary_request_latency_seconds", help: "Inference latency per model version.",
+                                     bounds: CoordinatorMetrics.latencyBuckets)
+    /// Label sets of the per-agent series last rendered, so an agent that
+    /// left the fleet (evicted) takes its series with it.
+    private let agentSeries = Mutex<[String: [(String, String)]]>([:])
+
     public init() {}
+
+    /// A model evicted from the fleet: its per-version series go too, so a
+    /// flood of made-up models cannot grow `/metrics` without bound.
+    func forget(model: String, versions: [String]) {
+        latency.remove(label: "model", value: model)
+        newestWindowEndMs.withLock { _ = $0.removeValue(forKey: model) }
+        for version in versions {
+            let labels = [("model", model), ("version", version)]
+            registry.unregisterCounter(registry.counter("canary_requests_total", labels: labels,
+                                                        help: "Inference requests counted by the coordinator, per model version."))
+            registry.unregisterCounter(registry.counter("canary_request_errors_total", labels: labels,
+                                                        help: "Requests that failed (server errors and timeouts), per model version."))
+        }
+    }
 
     // MARK: - Fed by the engine
 
@@ -37,15 +58,9 @@ public final class CoordinatorMetrics: Sendable {
         registry.counter("canary_request_errors_total", labels: labels,
                              help: "Requests that failed (server errors and timeouts), per model version.")
             .increment(by: Int64(clamping: window.modelErrors))
-        let histogram = registry.histogram("canary_request_latency_seconds", labels: labels,
-                                                    buckets: Self.latencyBuckets,
-                                                    help: "Inference latency per model version.")
-        // The window's HdrHistogram is re-recorded value by value: exact up
-        // to the histogram's precision, and windows are small.
-        for bucket in window.latency.buckets {
-            let seconds = Double(bucket.valueMicros) / 1_000_000
-            for _ in 0..<min(bucket.count, 100_000) { histogram.record(seconds) }
-        }
+        // From the window's aggregate: one pass over its buckets, never one
+        // call per request (AggregateHistogram.swift).
+        latency.add(labels: labels, buckets: window.latency.buckets)
         newestWindowEndMs.withLock { $0[window.model] = max($0[window.model] ?? .min, window.endMs) }
     }
 
@@ -115,6 +130,7 @@ public final class CoordinatorMetrics: Sendable {
             .set(Double(live))
         registry.gauge("canary_agents", labels: [("state", "stale")], help: "Agents known to the coordinator, by state.")
             .set(Double(agents.count - live))
+        forgetAgentSeries(except: agents)
         for agent in agents {
             let labels = [("agent", agent.agentID), ("model", agent.model), ("version", agent.version)]
             advance("canary_ring_lost_samples_total", labels: labels, to: agent.ringLostTotal &+ agent.ringOverrunTotal,
@@ -142,7 +158,34 @@ public final class CoordinatorMetrics: Sendable {
         advance("canary_journal_failures_total", labels: [], to: counters.journalFailures,
                 help: "Journal transactions that failed (acks withheld; agents resend).")
         if engine.allowList != nil { recordKeys(await engine.keysDocument()) }
-        return registry.emitToString()
+        advance("canary_fleet_evictions_total", labels: [("kind", "agent")], to: counters.evictedAgents,
+                help: "Fleet entries evicted because a limit was reached (oldest silent first), by kind.")
+        advance("canary_fleet_evictions_total", labels: [("kind", "model")], to: counters.evictedModels,
+                help: "Fleet entries evicted because a limit was reached (oldest silent first), by kind.")
+        advance("canary_fleet_evictions_total", labels: [("kind", "version")], to: counters.evictedVersions,
+                help: "Fleet entries evicted because a limit was reached (oldest silent first), by kind.")
+        return registry.emitToString() + latency.render()
+    }
+
+    /// Unregisters the per-agent series of agents no longer in the fleet.
+    private func forgetAgentSeries(except agents: [AgentStatus]) {
+        var current: [String: [(String, String)]] = [:]
+        for agent in agents {
+            let labels = [("agent", agent.agentID), ("model", agent.model), ("version", agent.version)]
+            current[AggregateHistogram.render(labels)] = labels
+        }
+        let gone: [(String, [(String, String)])] = agentSeries.withLock { known in
+            defer { known = current }
+            return known.filter { current[$0.key] == nil }.map { ($0.key, $0.value) }
+        }
+        for (_, labels) in gone {
+            registry.unregisterCounter(registry.counter("canary_ring_lost_samples_total", labels: labels,
+                                                        help: "Samples lost in the agent's shared-memory ring before aggregation (lapped or torn)."))
+            registry.unregisterGauge(registry.gauge("canary_agent_last_window_age_seconds", labels: labels,
+                                                    help: "Seconds since the agent's last counted window arrived."))
+            let key = "canary_ring_lost_samples_total" + labels.map { "|\($0.0)=\($0.1)" }.joined()
+            seen.withLock { _ = $0.removeValue(forKey: key) }
+        }
     }
 
     /// Brings a counter up to a cumulative value kept elsewhere. A smaller

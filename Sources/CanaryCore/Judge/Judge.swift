@@ -40,7 +40,7 @@ public struct Judge: Sendable {
         case .errorRate: shareGuard(g, input, unit: "error rate") { ($0.modelErrors, $0.requestCount) }
         case .latencyOver:
             shareGuard(g, input, unit: "share over \(Format.ms(g.thresholdMs ?? 0))") { w in
-                (w.latency.countAbove(micros: UInt64(max(0, (g.thresholdMs ?? 0) * 1000))), w.latency.totalCount)
+                (w.latency.countAbove(micros: Self.micros((g.thresholdMs ?? 0) * 1000)), w.latency.totalCount)
             }
         case .latencyP50, .latencyP95, .latencyP99: quantileGuard(g, input)
         case .accuracy: accuracyGuard(g, input)
@@ -115,7 +115,7 @@ public struct Judge: Sendable {
         }
         if let tolerance = g.tolerance {
             let nominal = 1 - q
-            let thresholdMicros = UInt64((Double(input.baseline.latency.quantile(q)) * (1 + tolerance)).rounded())
+            let thresholdMicros = Self.micros((Double(input.baseline.latency.quantile(q)) * (1 + tolerance)).rounded())
             let above = input.canary.latency.countAbove(micros: thresholdMicros)
             let result = MixtureSPRT.test(
                 canaryEvents: above, canaryTotal: nC, baselineShare: nominal, baselineVariance: nominal * q,
@@ -236,6 +236,13 @@ public struct Judge: Sendable {
                 evidence: evidence)
         }
         return .pass(evidence: evidence)
+    }
+
+    /// A non-negative Double as µs, saturating (NaN and negatives are 0): a
+    /// plan's threshold or tolerance, however large, never traps a conversion.
+    static func micros(_ value: Double) -> UInt64 {
+        guard value.isFinite, value > 0 else { return value == .infinity ? .max : 0 }
+        return value >= 18_446_744_073_709_549_568 ? .max : UInt64(value)
     }
 
     func share(_ x: UInt64, _ n: UInt64) -> Double { n == 0 ? 0 : Double(x) / Double(n) }

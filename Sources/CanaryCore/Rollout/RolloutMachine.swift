@@ -108,6 +108,43 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
 
     // MARK: Data
 
+    /// Why a machine decoded from a journal cannot be trusted, or nil: its
+    /// plan fails validation, its step or weight is out of range, or a count
+    /// it holds is over what a histogram carries or contradicts another.
+    /// Recovery quarantines such a rollout instead of evaluating it.
+    public func integrityProblem() -> String? {
+        do {
+            try plan.validate(file: "journal")
+        } catch {
+            return "its plan is invalid: \(error.issues.map(\.message).joined(separator: "; "))"
+        }
+        guard (0..<Swift.max(1, plan.stepsPPM.count)).contains(stepIndex) else {
+            return "step index \(stepIndex) is outside the plan's \(plan.stepsPPM.count) steps"
+        }
+        guard canaryWeightPPM <= RolloutPlan.fullWeightPPM else { return "canary weight \(canaryWeightPPM) ppm is over 100 %" }
+        for (name, arm) in [("baseline", baselineData), ("canary", canaryData)] {
+            for window in [arm.cumulative, arm.recent.sum].compactMap({ $0 }) {
+                if let problem = window.countsProblem() { return "the \(name) arm's data: \(problem)" }
+            }
+        }
+        return nil
+    }
+
+    /// Why this machine would refuse `window` (it would not merge into the
+    /// arm it belongs to), or nil; a window of another model or version
+    /// is not this machine's concern.
+    public func mergeProblem(_ window: Window) -> WindowError? {
+        guard window.model == plan.model else { return nil }
+        let arm = window.version == plan.baseline ? baselineData : window.version == plan.canary ? canaryData : nil
+        guard let cumulative = arm?.cumulative else { return nil }
+        do {
+            try cumulative.checkMerge(with: window)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     private mutating func ingest(_ window: Window, at now: Int64) {
         guard window.model == plan.model, window.version == plan.baseline || window.version == plan.canary else { return }
         do {

@@ -46,7 +46,12 @@ public struct LatencyHistogram: Sendable {
     /// outside the settings' range (a foreign or corrupted export).
     public init(settings: HistogramSettings, buckets: [LatencyBucket], clampedCount: UInt64 = 0) throws(WindowError) {
         try self.init(settings: settings)
+        var total: UInt64 = 0
         for bucket in buckets where bucket.count > 0 {
+            guard let sum = WindowBounds.add(total, bucket.count) else {
+                throw WindowError(.countOverflow, "histogram buckets count more than the 2^53 values a histogram may carry")
+            }
+            total = sum
             // The top bucket's highest equivalent value may lie a little above
             // `highestMicros`; `record` refuses only what has no bucket.
             guard histogram.record(bucket.valueMicros, count: bucket.count) else {
@@ -78,8 +83,13 @@ public struct LatencyHistogram: Sendable {
         guard settings == other.settings else {
             throw WindowError(.histogramSettingsMismatch, "cannot merge latency histograms with settings \(settings) and \(other.settings)")
         }
+        guard let total = WindowBounds.add(totalCount, other.totalCount),
+              let clamped = WindowBounds.add(clampedCount, other.clampedCount) else {
+            throw WindowError(.countOverflow, "merging latency histograms of \(totalCount) and \(other.totalCount) values would exceed the 2^53 a histogram may carry")
+        }
         histogram.add(other.histogram)
-        clampedCount &+= other.clampedCount
+        assert(histogram.totalCount == total)
+        clampedCount = clamped
     }
 
     /// The value at quantile `q` in [0, 1], in microseconds (0 when empty):
@@ -106,8 +116,25 @@ public struct LatencyHistogram: Sendable {
     }
 
     /// The sparse export: non-zero buckets in increasing value order.
+    ///
+    /// Walks the layout's buckets from the lowest to the highest recorded
+    /// value rather than using `recordedValues()`, whose iterator keeps a
+    /// running sum of count × value that traps on large counts: this costs
+    /// one step per bucket of the layout, whatever the counts.
     public var buckets: [LatencyBucket] {
-        histogram.recordedValues().map { LatencyBucket(valueMicros: $0.value, count: UInt64($0.count)) }
+        guard totalCount > 0 else { return [] }
+        var result: [LatencyBucket] = []
+        var value = histogram.lowestEquivalentForValue(histogram.min)
+        let top = histogram.max
+        while value <= top {
+            let count = UInt64(histogram.countForValue(value))
+            let highest = histogram.highestEquivalentForValue(value)
+            if count > 0 { result.append(LatencyBucket(valueMicros: highest, count: count)) }
+            let next = histogram.nextNonEquivalentForValue(value)
+            guard next > value else { break }
+            value = next
+        }
+        return result
     }
 }
 

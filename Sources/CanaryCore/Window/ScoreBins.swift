@@ -20,6 +20,13 @@ public struct ScoreBins: Sendable, Equatable, Hashable, Codable {
                 throw WindowError(.invalidScoreBins, "score bin edges must be finite and strictly increasing, got \(edges)")
             }
         }
+        var total: UInt64 = 0
+        for count in counts {
+            guard let sum = WindowBounds.add(total, count) else {
+                throw WindowError(.countOverflow, "score bins count more than the 2^53 scores a window may carry")
+            }
+            total = sum
+        }
         self.edges = edges
         self.counts = counts
     }
@@ -45,6 +52,10 @@ public struct ScoreBins: Sendable, Equatable, Hashable, Codable {
         guard edges == other.edges else {
             throw WindowError(.scoreEdgesMismatch, "cannot merge score bins with edges \(edges) and \(other.edges)")
         }
-        for i in counts.indices { counts[i] &+= other.counts[i] }
+        guard let sum = WindowBounds.add(total, other.total) else {
+            throw WindowError(.countOverflow, "merging score bins of \(total) and \(other.total) scores would exceed the 2^53 a window may carry")
+        }
+        _ = sum
+        for i in counts.indices { counts[i] += other.counts[i] }
     }
 }

@@ -70,10 +70,12 @@ public struct Window: Sendable, Equatable, Codable {
         self = try merged(with: other)
     }
 
+    /// Every count of the result is checked first (``checkMerge(with:)``):
+    /// a merge that would carry more than ``WindowBounds/maxCount`` (2⁵³) in
+    /// any count, or more than ``WindowBounds/maxMergedPredictionClasses``
+    /// classes, throws instead of wrapping or trapping later.
     public func merged(with other: Window) throws(WindowError) -> Window {
-        guard model == other.model, version == other.version else {
-            throw WindowError(.identityMismatch, "cannot merge windows of \(model)/\(version) and \(other.model)/\(other.version)")
-        }
+        try checkMerge(with: other)
         var result = self
         try result.latency.merge(other.latency)
         try result.scores.merge(other.scores)
@@ -82,14 +84,79 @@ public struct Window: Sendable, Equatable, Codable {
         result.sequence = max(sequence, other.sequence)
         result.startMs = min(startMs, other.startMs)
         result.endMs = max(endMs, other.endMs)
-        result.requestCount &+= other.requestCount
-        result.statuses = statuses + other.statuses
-        result.labeledCount &+= other.labeledCount
-        result.correctCount &+= other.correctCount
-        result.predictionCounts.merge(other.predictionCounts, uniquingKeysWith: &+)
-        result.ringLost &+= other.ringLost
-        result.ringOverrun &+= other.ringOverrun
+        // Checked above: none of these sums exceeds 2⁵³.
+        result.requestCount += other.requestCount
+        result.statuses = StatusCounts(
+            ok: statuses.ok + other.statuses.ok, clientError: statuses.clientError + other.statuses.clientError,
+            serverError: statuses.serverError + other.statuses.serverError, timeout: statuses.timeout + other.statuses.timeout)
+        result.labeledCount += other.labeledCount
+        result.correctCount += other.correctCount
+        result.predictionCounts.merge(other.predictionCounts, uniquingKeysWith: +)
+        result.ringLost += other.ringLost
+        result.ringOverrun += other.ringOverrun
         return result
+    }
+
+    /// Throws what `merged(with:)` would, without building the merge: a
+    /// pass over the prediction classes, none over the histogram — cheap
+    /// enough to ask before counting a window anywhere.
+    public func checkMerge(with other: Window) throws(WindowError) {
+        guard model == other.model, version == other.version else {
+            throw WindowError(.identityMismatch, "cannot merge windows of \(model)/\(version) and \(other.model)/\(other.version)")
+        }
+        guard latency.settings == other.latency.settings else {
+            throw WindowError(.histogramSettingsMismatch, "cannot merge latency histograms with settings \(latency.settings) and \(other.latency.settings)")
+        }
+        guard scores.edges == other.scores.edges else {
+            throw WindowError(.scoreEdgesMismatch, "cannot merge score bins with edges \(scores.edges) and \(other.scores.edges)")
+        }
+        _ = try sum(requestCount, other.requestCount, "requests")
+        _ = try sum(latency.totalCount, other.latency.totalCount, "latencies")
+        _ = try sum(latency.clampedCount, other.latency.clampedCount, "clamped latencies")
+        _ = try sum(statuses.ok, other.statuses.ok, "ok requests")
+        _ = try sum(statuses.clientError, other.statuses.clientError, "client errors")
+        _ = try sum(statuses.serverError, other.statuses.serverError, "server errors")
+        _ = try sum(statuses.timeout, other.statuses.timeout, "timeouts")
+        _ = try sum(labeledCount, other.labeledCount, "labeled outcomes")
+        _ = try sum(correctCount, other.correctCount, "correct outcomes")
+        _ = try sum(scores.total, other.scores.total, "scores")
+        _ = try sum(ringLost, other.ringLost, "ring losses")
+        _ = try sum(ringOverrun, other.ringOverrun, "ring overruns")
+        var classes = predictionCounts.count
+        for (classID, count) in other.predictionCounts {
+            if let mine = predictionCounts[classID] {
+                _ = try sum(mine, count, "predictions of class \(classID)")
+            } else {
+                _ = try sum(0, count, "predictions of class \(classID)")
+                classes += 1
+            }
+        }
+        guard classes <= WindowBounds.maxMergedPredictionClasses else {
+            throw WindowError(.tooManyClasses, "merging windows of \(model)/\(version) would count \(classes) prediction classes (at most \(WindowBounds.maxMergedPredictionClasses))")
+        }
+    }
+
+    private func sum(_ a: UInt64, _ b: UInt64, _ what: String) throws(WindowError) -> UInt64 {
+        guard let total = WindowBounds.add(a, b) else {
+            throw WindowError(.countOverflow, "merging windows of \(model)/\(version) would count \(a) + \(b) \(what), over the 2^53 a window may carry")
+        }
+        return total
+    }
+
+    /// Why this window's counts cannot be believed (over 2⁵³, or
+    /// contradicting each other), or nil — for windows that did not come
+    /// through the wire checks (a journal's snapshot).
+    public func countsProblem() -> String? {
+        let max = WindowBounds.maxCount
+        let counts = [requestCount, statuses.ok, statuses.clientError, statuses.serverError, statuses.timeout,
+                      labeledCount, correctCount, ringLost, ringOverrun, latency.totalCount, scores.total]
+        if let over = counts.first(where: { $0 > max }) { return "a count of \(over) is over 2^53" }
+        guard statuses.total == requestCount else { return "statuses sum to \(statuses.total) for \(requestCount) requests" }
+        guard latency.totalCount == requestCount else { return "\(latency.totalCount) latencies for \(requestCount) requests" }
+        guard correctCount <= labeledCount else { return "\(correctCount) correct of \(labeledCount) labeled" }
+        guard predictionCounts.count <= WindowBounds.maxMergedPredictionClasses,
+              predictionCounts.values.allSatisfy({ $0 <= max }) else { return "prediction counts out of range" }
+        return nil
     }
 
     /// Adds one sample. Inference samples count as requests; outcome samples

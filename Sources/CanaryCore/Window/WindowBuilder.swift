@@ -14,13 +14,21 @@ public struct WindowBuilder: Sendable {
     public let settings: HistogramSettings
     public let scoreEdges: [Float]
     public private(set) var nextSequence: UInt64
+    /// Distinct prediction classes one window may count (the fleet's
+    /// `limits.max_prediction_classes`): a ring writing thousands of class
+    /// ids must not make a window the coordinator refuses whole.
+    public let maxPredictionClasses: Int
+    /// Samples whose class was left out because the window had
+    /// `maxPredictionClasses` classes already (the sample itself counts).
+    public private(set) var droppedPredictions: UInt64 = 0
     private var open: Window?
     private var pendingRingLost: UInt64 = 0
     private var pendingRingOverrun: UInt64 = 0
 
     public init(
         agentID: String, agentEpoch: UInt64 = 0, model: String, version: String, intervalMs: Int64 = 1000,
-        settings: HistogramSettings = .fleetDefault, scoreEdges: [Float] = [], firstSequence: UInt64 = 1
+        settings: HistogramSettings = .fleetDefault, scoreEdges: [Float] = [], firstSequence: UInt64 = 1,
+        maxPredictionClasses: Int = WindowBounds.fleetDefault.maxPredictionClasses
     ) throws(WindowError) {
         try settings.validate()
         _ = try ScoreBins(edges: scoreEdges)
@@ -32,6 +40,19 @@ public struct WindowBuilder: Sendable {
         self.settings = settings
         self.scoreEdges = scoreEdges
         self.nextSequence = firstSequence
+        self.maxPredictionClasses = max(1, maxPredictionClasses)
+    }
+
+    /// Samples with timestamps this far from the agent's clock are not
+    /// believed (a corrupt or hostile ring): the coordinator would refuse
+    /// the window they open. Future: 5 min; past: 24 h.
+    public static let maxFutureSkewMs: Int64 = 300_000
+    public static let maxPastMs: Int64 = 86_400_000
+
+    /// Whether a sample's timestamp is plausible at `nowMs`.
+    public static func isPlausible(_ sample: Sample, nowMs: Int64) -> Bool {
+        let ms = sample.timestampNs / 1_000_000
+        return ms <= nowMs &+ maxFutureSkewMs && ms >= nowMs &- maxPastMs
     }
 
     private func boundary(_ ms: Int64) -> Int64 {
@@ -47,6 +68,12 @@ public struct WindowBuilder: Sendable {
             closed.append(close())
         }
         if open == nil { open = makeWindow(startingAt: boundary(ms)) }
+        var sample = sample
+        if let predicted = sample.predictedClass, let current = open, current.predictionCounts[predicted] == nil,
+           current.predictionCounts.count >= maxPredictionClasses {
+            sample.predictedClass = nil
+            droppedPredictions &+= 1
+        }
         open!.record(sample)
         return closed
     }

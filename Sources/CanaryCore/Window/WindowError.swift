@@ -13,6 +13,10 @@ public struct WindowError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let identityMismatch = Code("identityMismatch")
         public static let invalidHistogramBucket = Code("invalidHistogramBucket")
         public static let invalidScoreBins = Code("invalidScoreBins")
+        /// A count (or a merge's) over ``WindowBounds/maxCount``.
+        public static let countOverflow = Code("countOverflow")
+        /// More prediction classes than a window or a merge may hold.
+        public static let tooManyClasses = Code("tooManyClasses")
 
         public var description: String { rawValue }
     }

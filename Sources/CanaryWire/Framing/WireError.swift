@@ -13,6 +13,10 @@ public struct WireError: Error, Equatable, CustomStringConvertible, Sendable {
             case oversizeBody = "oversize_body"
             case malformedBody = "malformed_body"
             case inconsistentBody = "inconsistent_body"
+            case countOutOfRange = "count_out_of_range"
+            case tooManyEntries = "too_many_entries"
+            case implausibleTime = "implausible_time"
+            case implausibleSequence = "implausible_sequence"
         }
         fileprivate let base: Base
 
@@ -33,6 +37,17 @@ public struct WireError: Error, Equatable, CustomStringConvertible, Sendable {
         /// A body that decodes but contradicts itself (e.g. histogram arrays of
         /// different lengths); raised by the conversions to CanaryCore.
         public static let inconsistentBody = Code(base: .inconsistentBody)
+        /// A count over 2⁵³ (what histograms and the JSON carry exactly), or
+        /// counts whose sum would be (`WindowBounds`).
+        public static let countOutOfRange = Code(base: .countOutOfRange)
+        /// More latency buckets, prediction classes, score bins or identity
+        /// bytes than the fleet's limits allow.
+        public static let tooManyEntries = Code(base: .tooManyEntries)
+        /// An interval that ends before it starts, is longer than a window may
+        /// be, lies far in the future or long before the agent's first contact.
+        public static let implausibleTime = Code(base: .implausibleTime)
+        /// A sequence ≥ 2⁶³, or far beyond the agent's last counted one.
+        public static let implausibleSequence = Code(base: .implausibleSequence)
 
         /// A stable, machine-readable name, used as a metrics label and in `Reject.reason`.
         public var description: String { base.rawValue }
