@@ -1,3 +1,4 @@
+import CanaryHTTP
 import CanaryMetrics
 import Foundation
 import Hummingbird
@@ -8,7 +9,9 @@ import Synchronization
 /// The agent's optional HTTP listener (`metrics: 127.0.0.1:9464` in its
 /// config): `/metrics` in the Prometheus text format and `/healthz` as JSON.
 /// Loopback by default, like the coordinator's API: it is for the local
-/// Prometheus scraper, not for the world.
+/// Prometheus scraper, not for the world. Behind the same read deadlines and
+/// connection gate as the coordinator's API (``policy``): a slow or
+/// flooding client cannot hold it.
 final class AgentMetricsServer: Sendable {
     let agent: Agent
     let host: String
@@ -24,6 +27,9 @@ final class AgentMetricsServer: Sendable {
         self.port = port
         self.logger = logger
     }
+
+    /// A scraper and a probe or two: 64 connections are plenty; the deadlines are the coordinator's defaults.
+    static let policy = ConnectionPolicy(maxConnections: 64)
 
     func run() async throws {
         let router = Router()
@@ -41,8 +47,11 @@ final class AgentMetricsServer: Sendable {
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
         }
         let (logger, host, port) = (self.logger, self.host, self.port)
+        let limit = Self.policy.effectiveMaxConnections(fileDescriptorLimit: FileDescriptorLimit.current)
+        let gate = ConnectionGate(limit: limit, maxLingeringRefusals: 8)
         let app = Application(
             router: router,
+            server: .guardedHTTP1(policy: Self.policy, gate: gate),
             configuration: .init(address: .hostname(host, port: port), serverName: "canary-agent"),
             onServerRunning: { channel in
                 logger.notice("agent metrics on http://\(host):\(channel.localAddress?.port ?? port)/metrics")
