@@ -8,7 +8,13 @@ import NIOCore
 final class ConnectionWatch {
     enum Phase: String {
         case head = "request head", body = "request body", idle = "next request"
+        case halfClosed = "end of the response after the client closed its side"
     }
+
+    /// How long a response may still take once the client has closed its
+    /// sending side (a probe like `nc` does that right after its request;
+    /// an event-stream client that went away does it for good).
+    static let halfClosedGrace: Duration = .seconds(5)
 
     let channel: any Channel
     let id: Int
@@ -62,6 +68,13 @@ final class ConnectionWatch {
         arm(nextRequestStarted ? .head : .idle)
     }
 
+    /// The client will send nothing more: with nothing to answer, close
+    /// now; with a response in progress, let it finish within a grace.
+    func inputClosed() {
+        guard requestsOpen == 0 || readingRequest else { return arm(.halfClosed) }
+        channel.close(promise: nil)
+    }
+
     func closed() {
         disarm()
         gate.closed(id)
@@ -72,6 +85,7 @@ final class ConnectionWatch {
         case .head: policy.headerTimeout
         case .body: policy.bodyTimeout
         case .idle: policy.idleTimeout
+        case .halfClosed: min(policy.headerTimeout, Self.halfClosedGrace)
         }
     }
 
@@ -108,6 +122,11 @@ final class ByteArrivalHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         watch.closed()
         context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .inputClosed? = event as? ChannelEvent { watch.inputClosed() }
+        context.fireUserInboundEventTriggered(event)
     }
 }
 

@@ -1,17 +1,23 @@
 import NIOCore
 
-/// Beyond the limit: writes a whole 503 response straight to the socket
-/// before reading anything, closes the output, and drops whatever the
-/// client sends until it closes or a second has passed (lingering, so the
-/// client reads the 503 rather than a reset), or closes at once when too
-/// many refusals already linger.
+/// Beyond the limit: a whole 503 response written straight to the socket,
+/// and the connection closed. The refusal waits (at most a second) for the
+/// request head, so that the client reads the 503 as the answer to what it
+/// sent, and then drains its input until it closes or the second is over,
+/// so that it reads the 503 rather than a reset. Only a bounded number of
+/// refusals may wait at once (``ConnectionPolicy/maxLingeringRefusals``);
+/// beyond that the 503 is written at once and the connection closed.
 final class RefusalHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
     let response: ByteBuffer
     let gate: ConnectionGate
     private var started = false
+    private var responded = false
     private var lingering = false
+    /// The last bytes read, to find the blank line that ends the head.
+    private var tail: [UInt8] = []
+    private static let headEnd: [UInt8] = [0x0D, 0x0A, 0x0D, 0x0A]
 
     init(policy: ConnectionPolicy, gate: ConnectionGate) {
         let body = Array(policy.refusalBody.utf8)
@@ -22,29 +28,46 @@ final class RefusalHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { refuse(context) }
+        if context.channel.isActive { begin(context) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        refuse(context)
+        begin(context)
         context.fireChannelActive()
     }
 
-    private func refuse(_ context: ChannelHandlerContext) {
+    private func begin(_ context: ChannelHandlerContext) {
         guard !started else { return }
         started = true
         lingering = gate.lingerStarted()
+        guard lingering else { return respond(context, thenClose: true) }
         let channel = context.channel
-        let linger = lingering
-        context.writeAndFlush(wrapOutboundOut(response)).assumeIsolated().whenComplete { _ in
-            guard linger else { return channel.close(promise: nil) }
-            channel.close(mode: .output).whenFailure { _ in channel.close(promise: nil) }
-            channel.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
+        context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { [self] in
+            if !responded { respond(context, thenClose: true) } else { channel.close(promise: nil) }
         }
     }
 
-    /// Nothing the refused client sends reaches the HTTP decoder.
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+    private func respond(_ context: ChannelHandlerContext, thenClose: Bool) {
+        guard !responded else { return }
+        responded = true
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(response)).assumeIsolated().whenComplete { _ in
+            if thenClose { return channel.close(promise: nil) }
+            channel.close(mode: .output).whenFailure { _ in channel.close(promise: nil) }
+        }
+    }
+
+    /// Nothing the refused client sends reaches the HTTP decoder; the end
+    /// of its head is the moment to answer.
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !responded else { return }
+        let buffer = unwrapInboundIn(data)
+        tail += buffer.readableBytesView
+        if tail.count >= 4, tail.indices.dropLast(3).contains(where: { tail[$0..<$0 + 4].elementsEqual(Self.headEnd) }) {
+            respond(context, thenClose: false)
+        }
+        tail = Array(tail.suffix(3))
+    }
 
     func channelInactive(context: ChannelHandlerContext) {
         if lingering { gate.lingerEnded() }
@@ -52,10 +75,10 @@ final class RefusalHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
-    /// The client's end of input (it read the 503 and closed): close ours.
+    /// The client sends nothing more: answer if not yet, and close.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelEvent, case .inputClosed = event as? ChannelEvent { context.close(promise: nil) }
-        context.fireUserInboundEventTriggered(event)
+        guard case .inputClosed? = event as? ChannelEvent else { return context.fireUserInboundEventTriggered(event) }
+        if responded { context.close(promise: nil) } else { respond(context, thenClose: true) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

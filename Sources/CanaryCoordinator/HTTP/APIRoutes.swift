@@ -39,7 +39,7 @@ struct APIRoutes: Sendable {
             await guarded(request) {
                 var request = request
                 let body = try await request.collectBody(upTo: 1 << 20)
-                let source = try Self.planSource(body.readableBytesView, contentType: request.headers[.contentType])
+                let source = try Self.planSource(body.readableBytesView)
                 let (view, out) = try await engine.start(planSource: source, file: "request body", nowMs: clock())
                 pump?.send(out)
                 return JSONResponse.ok(view, status: .created)
@@ -161,13 +161,12 @@ struct APIRoutes: Sendable {
     }
 
     /// A plan is sent as YAML, or as JSON `{"plan": "<yaml>"}` (``PlanStartRequest``):
-    /// JSON when the content type says so, or when the body is a JSON object
-    /// naming `plan`; either way the JSON form is read strictly.
-    static func planSource(_ body: some Collection<UInt8>, contentType: String?) throws(CoordinatorError) -> String {
-        let mediaType = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-        if mediaType == "application/json" {
-            return try PlanStartRequest.strict(body).plan
-        }
+    /// a body that is a JSON object naming `plan` is the JSON form, read
+    /// strictly (`plan` a string, no other field); anything else is the
+    /// plan's YAML, which the plan parser reads as strictly (a JSON-syntax
+    /// plan included: JSON is YAML). The content type is not trusted to
+    /// tell them apart: clients have long sent YAML labelled JSON.
+    static func planSource(_ body: some Collection<UInt8>) throws(CoordinatorError) -> String {
         if body.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) == UInt8(ascii: "{"),
            case .object(let members)? = try? StrictJSON.parse(body), members.contains(where: { $0.key == "plan" }) {
             return try PlanStartRequest.strict(body).plan
