@@ -96,8 +96,8 @@ def main():
         # The coordinator has a token and this fresh profile none: the page
         # shows nothing of the fleet and says what it needs.
         seen_token = page.wait("the request for the API token",
-            "(m => !m.hidden && m.classList.contains('error') && m.textContent.includes('API token')
-              && document.getElementById('conn').textContent === 'token needed' && m.textContent)(document.getElementById('message'))")
+            "(m => !m.hidden && m.classList.contains('error') && m.textContent.includes('API token')"
+            " && document.getElementById('conn').textContent === 'token needed' && m.textContent)(document.getElementById('message'))")
         seen_blank = page.eval(f"!{PANEL} && document.getElementById('conn').textContent")
         page.eval(f"document.getElementById('token').value = {json.dumps(args.token)}; document.getElementById('token-save').click()")
 
