@@ -27,7 +27,7 @@ public struct ConnectionPolicy: Sendable, Equatable {
     public var refusalBody: String
 
     public init(headerTimeout: Duration = .seconds(10), bodyTimeout: Duration = .seconds(30),
-                idleTimeout: Duration = .seconds(60), maxConnections: Int = 1_024, retryAfterSeconds: Int = 1,
+                idleTimeout: Duration = .seconds(75), maxConnections: Int = 1_024, retryAfterSeconds: Int = 1,
                 maxLingeringRefusals: Int = 64, refusalBody: String? = nil) {
         self.headerTimeout = headerTimeout
         self.bodyTimeout = bodyTimeout

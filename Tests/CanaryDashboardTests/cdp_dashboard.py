@@ -96,7 +96,7 @@ def main():
         # The coordinator has a token and this fresh profile none: the page
         # shows nothing of the fleet and says what it needs.
         seen_token = page.wait("the request for the API token",
-            "(m => !m.hidden && m.classList.contains('error') && m.textContent.includes('API token')"
+            "(m => m && !m.hidden && m.classList.contains('error') && m.textContent.includes('API token')"
             " && document.getElementById('conn').textContent === 'token needed' && m.textContent)(document.getElementById('message'))")
         seen_blank = page.eval(f"!{PANEL} && document.getElementById('conn').textContent")
         page.eval(f"document.getElementById('token').value = {json.dumps(args.token)}; document.getElementById('token-save').click()")
@@ -112,7 +112,7 @@ def main():
         page.eval("window.confirm = () => true; localStorage.removeItem('canaryToken'); document.getElementById('token').value = ''")
         click(page, "pause")
         seen["refused"] = page.wait("the refusal message",
-            "(m => !m.hidden && m.classList.contains('error') && m.textContent.includes('401') && m.textContent)(document.getElementById('message'))")
+            "(m => m && !m.hidden && m.classList.contains('error') && m.textContent.includes('401') && m.textContent)(document.getElementById('message'))")
         # With the token: pause, then resume, each visible in the phase badge.
         page.eval(f"document.getElementById('token').value = {json.dumps(args.token)}; document.getElementById('token-save').click()")
         click(page, "pause")

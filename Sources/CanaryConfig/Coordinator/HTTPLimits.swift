@@ -8,7 +8,7 @@ public struct HTTPLimits: Sendable, Equatable {
     /// `body_timeout`: head → the body's last byte.
     public var bodyTimeoutMs: Int64 = 30_000
     /// `idle_timeout`: a kept-alive connection with nothing in progress.
-    public var idleTimeoutMs: Int64 = 60_000
+    public var idleTimeoutMs: Int64 = 75_000
     /// `max_connections`: open connections, event streams included; at most
     /// half the process's file-descriptor limit is used whatever it says.
     public var maxConnections: Int = 1_024

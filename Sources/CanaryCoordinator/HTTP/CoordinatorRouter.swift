@@ -6,14 +6,14 @@ import Hummingbird
 /// router, behind the middleware that answers every error in the API's
 /// envelope. Built in one place so the OpenAPI test sees the same routes.
 enum CoordinatorRouter {
-    static func make(engine: CoordinatorEngine, pump: WirePump?, token: String?,
+    static func make(engine: CoordinatorEngine, pump: WirePump?, token: String?, gate: ConnectionGate? = nil,
                      clock: @escaping @Sendable () -> Int64) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: ErrorEnvelopeMiddleware())
         router.add(middleware: TokenMiddleware(token: token.flatMap(BearerToken.init)))
         APIRoutes(engine: engine, pump: pump, clock: clock).register(on: router)
         DashboardRoutes(engine: engine, clock: clock).register(on: router)
-        MetricsRoute(engine: engine, clock: clock).register(on: router)
+        MetricsRoute(engine: engine, clock: clock, connections: gate.map(HTTPConnectionMetrics.init)).register(on: router)
         return router
     }
 }

@@ -124,7 +124,7 @@ public final class Coordinator: Sendable {
     }
 
     private func application(pump: WirePump, wire: (router: String, publisher: String)) -> some Service {
-        let router = CoordinatorRouter.make(engine: engine, pump: pump, token: config.apiToken, clock: clock)
+        let router = CoordinatorRouter.make(engine: engine, pump: pump, token: config.apiToken, gate: httpGate, clock: clock)
         let config = config, logger = logger, bound = bound, readyFile = readyFile, epoch = engine.epoch
         return Application(
             router: router,
