@@ -78,7 +78,7 @@ struct SlowlorisTests {
         #expect(closedEarly >= Self.slowClients - 448, "only \(closedEarly) slow sockets closed before the timeout")
 
         // After the header timeout (3 s) every slow socket is closed.
-        let allClosed = await eventually(timeout: .seconds(8), every: .milliseconds(100)) {
+        let allClosed = await eventually(timeout: .seconds(12), every: .milliseconds(100)) {
             for socket in sockets { socket.drain() }
             return sockets.allSatisfy(\.closedByPeer)
         }
