@@ -30,14 +30,14 @@ struct APIAccessTests {
         }
         // The event stream carries agents: the same rule (its head is enough).
         let stream = try RawSocket(port: server.port)
-        #expect(await stream.wait(.seconds(2)) { $0.isConnected })
+        #expect(await stream.wait(.seconds(10)) { $0.isConnected })
         stream.send("GET /api/v1/events HTTP/1.1\r\nHost: t\r\n\r\n")
-        #expect(await stream.wait(.seconds(2)) { $0.text.contains("\r\n\r\n") })
+        #expect(await stream.wait(.seconds(10)) { $0.text.contains("\r\n\r\n") })
         #expect(stream.text.hasPrefix("HTTP/1.1 401"), "\(stream.text.prefix(80))")
         let authorized = try RawSocket(port: server.port)
-        #expect(await authorized.wait(.seconds(2)) { $0.isConnected })
+        #expect(await authorized.wait(.seconds(10)) { $0.isConnected })
         authorized.send("GET /api/v1/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(Self.token)\r\n\r\n")
-        #expect(await authorized.wait(.seconds(2)) { $0.text.contains("canary event stream") })
+        #expect(await authorized.wait(.seconds(10)) { $0.text.contains("canary event stream") })
         #expect(authorized.text.hasPrefix("HTTP/1.1 200"))
         for path in ["/healthz", "/metrics", "/", "/dashboard/main.mjs", "/api/v1/openapi.json"] {
             let public_ = try await TestHTTP.request("GET", server.url + path)
