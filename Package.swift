@@ -40,6 +40,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // NIOHTTPTypes (request and response parts) for CanaryHTTP; already in Hummingbird's graph.
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
         // MARK: C shims
@@ -99,10 +101,22 @@ let package = Package(
             resources: [.embedInCode("Resources/openapi.json")],
             swiftSettings: strict
         ),
+        // What both HTTP listeners (coordinator API, agent /metrics) share:
+        // read deadlines, the connection gate, the bearer token check.
+        .target(
+            name: "CanaryHTTP",
+            dependencies: [
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "CanaryAgent",
             dependencies: [
-                "CanaryCore", "CanaryConfig", "CanaryWire", "CanaryShm", "ZeroMQ",
+                "CanaryCore", "CanaryConfig", "CanaryWire", "CanaryShm", "ZeroMQ", "CanaryHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 // The optional /metrics and /healthz listener (`metrics:` key).
                 "CanaryMetrics",
@@ -115,7 +129,7 @@ let package = Package(
         .target(
             name: "CanaryCoordinator",
             dependencies: [
-                "CanaryCore", "CanaryConfig", "CanaryWire", "ZeroMQ", "CanaryAPI",
+                "CanaryCore", "CanaryConfig", "CanaryWire", "ZeroMQ", "CanaryAPI", "CanaryHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -233,7 +247,7 @@ let package = Package(
             name: "CanaryServiceTests",
             dependencies: [
                 "CanaryAgent", "CanaryConfig", "CanaryCoordinator", "CanaryCLI", "CanaryCore", "CanaryWire", "CanaryShm",
-                "ZeroMQ", "CanaryAPI", .product(name: "Logging", package: "swift-log"),
+                "ZeroMQ", "CanaryAPI", "CanaryHTTP", .product(name: "Logging", package: "swift-log"),
                 // ReadModelTests rewinds a journal to its pre-v3 schema.
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

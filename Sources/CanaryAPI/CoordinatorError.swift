@@ -20,7 +20,7 @@ public struct CoordinatorError: Error, Sendable, Equatable, CustomStringConverti
         public static let badRequest = Code("bad_request", 400)
         /// A rollout plan that does not validate; `details` has every issue with its line.
         public static let invalidPlan = Code("invalid_plan", 400)
-        /// No token, or the wrong one, on a mutating call.
+        /// No token, or the wrong one, on a call that needs it (mutating calls, and reads that reveal the fleet).
         public static let unauthorized = Code("unauthorized", 401)
         /// No such rollout (or path).
         public static let notFound = Code("not_found", 404)
@@ -35,9 +35,12 @@ public struct CoordinatorError: Error, Sendable, Equatable, CustomStringConverti
         /// The coordinator could not do what it should have (e.g. the journal failed).
         public static let internalError = Code("internal_error", 500)
 
+        /// Every connection is busy (requests in progress, event streams): retry after `Retry-After` seconds.
+        public static let unavailable = Code("unavailable", 503)
+
         static let known: [Code] = [
             .badRequest, .invalidPlan, .unauthorized, .notFound, .methodNotAllowed, .conflict,
-            .payloadTooLarge, .unsupportedMediaType, .internalError,
+            .payloadTooLarge, .unsupportedMediaType, .internalError, .unavailable,
         ]
 
         /// The code a received `error.code` names; a name this build does not

@@ -7,4 +7,17 @@ public struct PlanStartRequest: Codable, Sendable, Equatable {
     public init(plan: String) {
         self.plan = plan
     }
+
+    /// Reads a JSON body strictly (``StrictJSON``): one object whose only
+    /// field, `plan`, is a non-empty string.
+    public static func strict(_ body: some Collection<UInt8>) throws(CoordinatorError) -> PlanStartRequest {
+        let fields = try StrictJSON.fields(of: body, allowed: ["plan"], example: #"{"plan": "<the plan's YAML>"}"#)
+        guard let value = fields["plan"] else {
+            throw CoordinatorError(.badRequest, #"the body must have a "plan" field holding the plan's YAML as a string"#)
+        }
+        guard case .string(let plan) = value, !plan.isEmpty else {
+            throw CoordinatorError(.badRequest, "plan must be a non-empty string (the plan's YAML), got \(value.typeName)")
+        }
+        return PlanStartRequest(plan: plan)
+    }
 }

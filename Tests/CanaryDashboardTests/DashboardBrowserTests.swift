@@ -3,7 +3,8 @@ import Foundation
 import Testing
 
 /// The dashboard as a person sees it: a real headless Chromium loads `/` from
-/// a running coordinator with two agents, waits for live charts, is refused
+/// a running coordinator with two agents, shows nothing of the fleet until
+/// given the API token (reads need it too), waits for live charts, is refused
 /// without a token, pauses and resumes with one, and then watches the
 /// broken canary roll back with its evidence. The screenshot is kept in
 /// `.build/artifacts/dashboard.png` (and copied to `docs/` with
@@ -75,6 +76,9 @@ import Testing
         #expect(limits.contains { $0.contains("p99") }, "the latency guard's limit is drawn: \(limits)")
         #expect(limits.contains { $0.contains("max") }, "absolute limits are drawn: \(limits)")
         #expect((seen["refused"] as? String ?? "").contains("API token"), "the refusal names the missing token")
+        // Without the token the page showed no rollout, only why.
+        #expect((seen["tokenNeeded"] as? String ?? "").contains("needs its API token"), "\(seen["tokenNeeded"] ?? "")")
+        #expect(seen["blankWithoutToken"] as? String == "token needed", "\(seen["blankWithoutToken"] ?? "")")
         let evidence = seen["evidence"] as? [String] ?? []
         #expect(!evidence.isEmpty)
         let log = seen["log"] as? [String] ?? []

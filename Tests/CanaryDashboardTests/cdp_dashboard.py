@@ -93,18 +93,26 @@ def main():
         page.send("Emulation.setDeviceMetricsOverride", width=1440, height=1000, deviceScaleFactor=1, mobile=False)
         page.send("Page.navigate", url=args.url)
 
+        # The coordinator has a token and this fresh profile none: the page
+        # shows nothing of the fleet and says what it needs.
+        seen_token = page.wait("the request for the API token",
+            "(m => m && !m.hidden && m.classList.contains('error') && m.textContent.includes('API token')"
+            " && document.getElementById('conn').textContent === 'token needed' && m.textContent)(document.getElementById('message'))")
+        seen_blank = page.eval(f"!{PANEL} && document.getElementById('conn').textContent")
+        page.eval(f"document.getElementById('token').value = {json.dumps(args.token)}; document.getElementById('token-save').click()")
+
         page.wait("a rollout panel", f"!!{PANEL}")
         page.wait("live stream", "document.getElementById('conn').textContent === 'live'")
         page.wait("points on the latency, error, throughput, accuracy and split charts",
                   f"['latency','errors','throughput','accuracy','split'].every(n => {POINTS}(n) >= 6)", timeout=40)
-        seen = {"points": page.eval(f"Object.fromEntries(['latency','errors','throughput','accuracy','drift','split'].map(n => [n, {POINTS}(n)]))")}
+        seen = {"tokenNeeded": seen_token, "blankWithoutToken": seen_blank, "points": page.eval(f"Object.fromEntries(['latency','errors','throughput','accuracy','drift','split'].map(n => [n, {POINTS}(n)]))")}
         seen["limits"] = page.eval("[...document.querySelectorAll('[data-rollout] [data-limit]')].map(n => n.dataset.limit)")
 
         # Without a token the coordinator refuses, and the page says why.
         page.eval("window.confirm = () => true; localStorage.removeItem('canaryToken'); document.getElementById('token').value = ''")
         click(page, "pause")
         seen["refused"] = page.wait("the refusal message",
-            "(m => !m.hidden && m.classList.contains('error') && m.textContent.includes('401') && m.textContent)(document.getElementById('message'))")
+            "(m => m && !m.hidden && m.classList.contains('error') && m.textContent.includes('401') && m.textContent)(document.getElementById('message'))")
         # With the token: pause, then resume, each visible in the phase badge.
         page.eval(f"document.getElementById('token').value = {json.dumps(args.token)}; document.getElementById('token-save').click()")
         click(page, "pause")

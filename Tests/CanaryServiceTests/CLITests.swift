@@ -221,8 +221,10 @@ struct CLITests {
 
         let start = try await CLIProcess.rollout(coordinator, ["start", "--plan", CLIPlans.fast, "--token", "s3cret"])
         #expect(start.status == 0, "\(start)")
-        // Reading needs no token; mutating with the token from the environment.
-        let list = try await CLIProcess.rollout(coordinator, ["list"])
+        // Reading the rollouts needs it too (they name agents); from the environment here.
+        let unauthorizedList = try await CLIProcess.rollout(coordinator, ["list"])
+        #expect(unauthorizedList.status == 1 && unauthorizedList.stderr.contains("requires an API token"), "\(unauthorizedList)")
+        let list = try await CLIProcess.rollout(coordinator, ["list"], environment: ["CANARY_TOKEN": "s3cret"])
         #expect(list.status == 0, "\(list)")
         let id = try #require(list.stdout.split(separator: " ").first.map(String.init))
         let abort = try await CLIProcess.rollout(coordinator, ["abort", id], environment: ["CANARY_TOKEN": "s3cret"])

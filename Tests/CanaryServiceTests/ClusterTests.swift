@@ -151,7 +151,7 @@ struct ClusterTests {
         #expect(try await TestHTTP.request("PUT", base + "/weight", body: "nonsense", token: "s3cret").status == 400)
         #expect(try await TestHTTP.request("POST", base + "/abort", token: "s3cret").status == 200)
         #expect(try await TestHTTP.request("POST", base + "/promote", token: "s3cret").status == 409)
-        #expect(try await TestHTTP.request("GET", coordinator.url + "/api/v1/rollouts/nope").status == 404)
+        #expect(try await TestHTTP.request("GET", coordinator.url + "/api/v1/rollouts/nope", token: "s3cret").status == 404)
         let health = try await TestHTTP.object("GET", coordinator.url + "/healthz")
         #expect(health["status"] as? String == "ok")
         await coordinator.stop()

@@ -1,3 +1,4 @@
+import CanaryHTTP
 import CanaryMetrics
 import Foundation
 import Hummingbird
@@ -9,7 +10,9 @@ import Synchronization
 /// config): `/metrics` in the Prometheus text format and `/healthz` as JSON
 /// (503 while the agent is unhealthy, with `unhealthyReason`).
 /// Loopback by default, like the coordinator's API: it is for the local
-/// Prometheus scraper, not for the world.
+/// Prometheus scraper, not for the world. Behind the same read deadlines and
+/// connection gate as the coordinator's API (``policy``): a slow or
+/// flooding client cannot hold it.
 final class AgentMetricsServer: Sendable {
     let agent: Agent
     let host: String
@@ -25,6 +28,9 @@ final class AgentMetricsServer: Sendable {
         self.port = port
         self.logger = logger
     }
+
+    /// A scraper and a probe or two: 64 connections are plenty; the deadlines are the coordinator's defaults.
+    static let policy = ConnectionPolicy(maxConnections: 64)
 
     func run() async throws {
         let router = Router()
@@ -43,8 +49,11 @@ final class AgentMetricsServer: Sendable {
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
         }
         let (logger, host, port, bound) = (self.logger, self.host, self.port, agent.metricsBound)
+        let limit = Self.policy.effectiveMaxConnections(fileDescriptorLimit: FileDescriptorLimit.current)
+        let gate = ConnectionGate(limit: limit, maxLingeringRefusals: 8)
         let app = Application(
             router: router,
+            server: .guardedHTTP1(policy: Self.policy, gate: gate),
             configuration: .init(address: .hostname(host, port: port), serverName: "canary-agent"),
             onServerRunning: { channel in
                 bound.set(channel.localAddress?.port ?? port)

@@ -8,8 +8,9 @@ struct RolloutCommand: AsyncParsableCommand {
         abstract: "Start, inspect and steer rollouts on a running coordinator.",
         discussion: """
             Every subcommand talks to the coordinator's HTTP API (--coordinator, default \
-            http://127.0.0.1:7600 or $CANARY_COORDINATOR). Mutating calls send \
-            'Authorization: Bearer <token>' when --token or $CANARY_TOKEN is set. With --json \
+            http://127.0.0.1:7600 or $CANARY_COORDINATOR). Every call sends \
+            'Authorization: Bearer <token>' when --token or $CANARY_TOKEN is set (a coordinator \
+            with a token wants it for reads too: they name agents). With --json \
             the API's JSON answer is printed as is (pretty); without it, a readable summary.
 
             EXIT STATUS

@@ -10,7 +10,7 @@ struct RolloutOptions: ParsableArguments {
     var coordinator: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "API token for mutating calls (default: $CANARY_TOKEN).", valueName: "token"))
+        "API token, sent on every call: a coordinator with a token wants it for reads too (default: $CANARY_TOKEN).", valueName: "token"))
     var token: String?
 
     @Flag(name: .long, help: "Print the API's JSON answer (pretty) instead of a summary.")

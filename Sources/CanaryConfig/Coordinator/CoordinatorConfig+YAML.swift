@@ -10,6 +10,7 @@ extension CoordinatorConfig {
             "http:",
             "  host: \(YAMLScalar.quoted(httpHost))",
             "  port: \(httpPort)",
+        ] + httpLimits.yamlLines + [
             "journal: \(YAMLScalar.quoted(journalPath))",
             "stale_after: \(DurationText.text(milliseconds: staleAfterMs))",
             "tick: \(DurationText.text(milliseconds: tickMs))",

@@ -24,7 +24,10 @@ public struct CoordinatorConfig: Sendable, Equatable {
     public var maxMessageBytes: Int64 = 2 << 20
     /// The fleet-wide histogram setting.
     public var histogram: HistogramSettings = .fleetDefault
-    /// Bearer token required by mutating HTTP calls; nil = no token (loopback use).
+    /// Read deadlines and the connection limit (`http.header_timeout`, …).
+    public var httpLimits = HTTPLimits()
+    /// Bearer token required by mutating HTTP calls and by the reads that
+    /// reveal the fleet; nil = no token (only allowed on a loopback host).
     public var apiToken: String?
     /// Log level: trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"
@@ -53,9 +56,10 @@ public struct CoordinatorConfig: Sendable, Equatable {
         var config = CoordinatorConfig()
         if let value = root["router"]?.endpoint() { config.routerEndpoint = value }
         if let value = root["publisher"]?.endpoint() { config.publishEndpoint = value }
-        if let http = root.mapping("http", allowed: ["host", "port"]) {
+        if let http = root.mapping("http", allowed: HTTPLimits.keys.union(["host", "port"])) {
             if let host = http["host"]?.nonEmptyString() { config.httpHost = host }
             if let port = http["port"]?.integer(in: 0...65_535) { config.httpPort = Int(port) }
+            config.httpLimits.read(http)
         }
         if let journal = root["journal"]?.nonEmptyString() { config.journalPath = journal }
         if let ms = root["stale_after"]?.durationMs(in: 200...600_000) { config.staleAfterMs = ms }
@@ -63,13 +67,21 @@ public struct CoordinatorConfig: Sendable, Equatable {
         if let ms = root["republish"]?.durationMs(in: 50...1_000) { config.republishMs = ms }
         if let bytes = root["max_message_bytes"]?.integer(in: 4_096...(64 << 20)) { config.maxMessageBytes = bytes }
         config.histogram = HistogramSettings.parse(root.mapping("histogram", allowed: HistogramSettings.configKeys))
-        if let token = root["api_token"]?.string() { config.apiToken = token }
+        if let node = root["api_token"], let token = node.string() {
+            if token.isEmpty { node.fail("api_token must not be empty (leave it out, or prefer api_token_file)") }
+            config.apiToken = token.isEmpty ? nil : token
+        }
         if let node = root["api_token_file"], let path = node.string() {
             if let text = try? String(contentsOfFile: path, encoding: .utf8) {
-                config.apiToken = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                if token.isEmpty { node.fail("the token file '\(path)' is empty") }
+                config.apiToken = token.isEmpty ? nil : token
             } else {
                 node.fail("cannot read the token file '\(path)'")
             }
+        }
+        if let issue = config.missingTokenIssue {
+            root.fail(at: "http", issue)
         }
         if let level = root["log_level"]?.oneOf(LogLevelName.all) { config.logLevel = level }
         config.limits = FleetLimits.parse(root.mapping("limits", allowed: FleetLimits.configKeys))
@@ -88,6 +100,15 @@ public struct CoordinatorConfig: Sendable, Equatable {
     public var transportSecurityError: TransportSecurityError? {
         TransportSecurityError.check(endpoints: [routerEndpoint, publishEndpoint], hasKeys: curve != nil,
                                      insecure: insecure, process: "coordinator")
+    }
+
+    /// Why this configuration must not run: an HTTP API reachable from
+    /// other machines with no token would let anyone who reaches the port
+    /// steer rollouts and read the fleet. nil when it may.
+    public var missingTokenIssue: String? {
+        guard apiToken == nil, !LoopbackHost.contains(httpHost) else { return nil }
+        return "http.host '\(httpHost)' is not a loopback address, so the API needs a token: "
+            + "set api_token_file (a file holding the token; or api_token inline), or bind http.host to 127.0.0.1"
     }
 
     public static func load(path: String) throws(ConfigError) -> CoordinatorConfig {

@@ -6,12 +6,12 @@ import Hummingbird
 
 /// The JSON API (`/api/v1/...`), the event stream and the health check.
 ///
-/// Mutating calls need `Authorization: Bearer <token>` when the coordinator
-/// has an API token. Every error is JSON with a sentence naming the cause.
+/// With an API token every route here but `/healthz` and the OpenAPI
+/// document needs `Authorization: Bearer <token>` (``TokenMiddleware``).
+/// Every error is JSON with a sentence naming the cause.
 struct APIRoutes: Sendable {
     let engine: CoordinatorEngine
     let pump: WirePump?
-    let token: String?
     let clock: @Sendable () -> Int64
 
     func register(on router: Router<BasicRequestContext>) {
@@ -39,7 +39,7 @@ struct APIRoutes: Sendable {
             await guarded(request) {
                 var request = request
                 let body = try await request.collectBody(upTo: 1 << 20)
-                let source = Self.planSource(String(buffer: body))
+                let source = try Self.planSource(body.readableBytesView)
                 let (view, out) = try await engine.start(planSource: source, file: "request body", nowMs: clock())
                 pump?.send(out)
                 return JSONResponse.ok(view, status: .created)
@@ -68,8 +68,8 @@ struct APIRoutes: Sendable {
             await guarded(request) {
                 var request = request
                 let body = try await request.collectBody(upTo: 64 << 10)
-                let ppm = try Self.weightPPM(from: Data(buffer: body))
-                return try await run(.setWeight(ppm: ppm), id: context.parameters.get("id") ?? "")
+                let weight = try WeightRequest.strict(body.readableBytesView)
+                return try await run(.setWeight(ppm: weight.ppm), id: context.parameters.get("id") ?? "")
             }
         }
         api.get("agents") { _, _ in
@@ -106,16 +106,9 @@ struct APIRoutes: Sendable {
         return JSONResponse.ok(view)
     }
 
-    /// Checks the token, runs `body`, and turns every error into JSON.
+    /// Runs `body` and turns every error into JSON (the token was checked
+    /// by ``TokenMiddleware`` before any route ran).
     private func guarded(_ request: Request, _ body: () async throws -> Response) async -> Response {
-        if let token {
-            let given = request.headers[.authorization] ?? ""
-            guard given == "Bearer \(token)" else {
-                return JSONResponse.error(CoordinatorError(.unauthorized, given.isEmpty
-                    ? "this coordinator requires an API token: send 'Authorization: Bearer <token>'"
-                    : "the API token is wrong"))
-            }
-        }
         do {
             return try await body()
         } catch let error as CoordinatorError {
@@ -175,33 +168,17 @@ struct APIRoutes: Sendable {
         return number
     }
 
-    /// A plan is sent as YAML, or as JSON `{"plan": "<yaml>"}` (``PlanStartRequest``).
-    static func planSource(_ body: String) -> String {
-        if body.first == "{", let request = try? JSONDecoder().decode(PlanStartRequest.self, from: Data(body.utf8)) {
-            return request.plan
+    /// A plan is sent as YAML, or as JSON `{"plan": "<yaml>"}` (``PlanStartRequest``):
+    /// a body that is a JSON object naming `plan` is the JSON form, read
+    /// strictly (`plan` a string, no other field); anything else is the
+    /// plan's YAML, which the plan parser reads as strictly (a JSON-syntax
+    /// plan included: JSON is YAML). The content type is not trusted to
+    /// tell them apart: clients have long sent YAML labelled JSON.
+    static func planSource(_ body: some Collection<UInt8>) throws(CoordinatorError) -> String {
+        if body.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) == UInt8(ascii: "{"),
+           case .object(let members)? = try? StrictJSON.parse(body), members.contains(where: { $0.key == "plan" }) {
+            return try PlanStartRequest.strict(body).plan
         }
-        return body
-    }
-
-    /// `{"weight_ppm": 50000}` or `{"percent": 5}` (0…100).
-    static func weightPPM(from data: Data) throws(CoordinatorError) -> UInt32 {
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw CoordinatorError(.badRequest, "the body must be JSON like {\"percent\": 5} or {\"weight_ppm\": 50000}")
-        }
-        if let ppm = object["weight_ppm"] as? NSNumber {
-            let value = ppm.doubleValue
-            guard value.isFinite, value >= 0, value <= 1_000_000, value == value.rounded() else {
-                throw CoordinatorError(.badRequest, "weight_ppm must be a whole number between 0 and 1000000, got \(ppm)")
-            }
-            return UInt32(value)
-        }
-        if let percent = object["percent"] as? NSNumber {
-            let value = percent.doubleValue
-            guard value.isFinite, value >= 0, value <= 100 else {
-                throw CoordinatorError(.badRequest, "percent must be between 0 and 100, got \(percent)")
-            }
-            return UInt32((value * 10_000).rounded())
-        }
-        throw CoordinatorError(.badRequest, "the body must name \"percent\" or \"weight_ppm\"")
+        return String(decoding: body, as: UTF8.self)
     }
 }

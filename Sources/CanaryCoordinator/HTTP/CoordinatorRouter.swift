@@ -1,17 +1,19 @@
 import CanaryAPI
+import CanaryHTTP
 import Hummingbird
 
 /// Every route the coordinator serves (API, dashboard, /metrics) on one
 /// router, behind the middleware that answers every error in the API's
 /// envelope. Built in one place so the OpenAPI test sees the same routes.
 enum CoordinatorRouter {
-    static func make(engine: CoordinatorEngine, pump: WirePump?, token: String?,
+    static func make(engine: CoordinatorEngine, pump: WirePump?, token: String?, gate: ConnectionGate? = nil,
                      clock: @escaping @Sendable () -> Int64) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: ErrorEnvelopeMiddleware())
-        APIRoutes(engine: engine, pump: pump, token: token, clock: clock).register(on: router)
+        router.add(middleware: TokenMiddleware(token: token.flatMap(BearerToken.init)))
+        APIRoutes(engine: engine, pump: pump, clock: clock).register(on: router)
         DashboardRoutes(engine: engine, clock: clock).register(on: router)
-        MetricsRoute(engine: engine, clock: clock).register(on: router)
+        MetricsRoute(engine: engine, clock: clock, connections: gate.map(HTTPConnectionMetrics.init)).register(on: router)
         return router
     }
 }
@@ -42,6 +44,7 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
         case 409: .conflict
         case 413: .payloadTooLarge
         case 415: .unsupportedMediaType
+        case 503: .unavailable
         case 400..<500: .badRequest
         default: .internalError
         }

@@ -1,6 +1,7 @@
 import CanaryAPI
 import CanaryConfig
 import CanaryCore
+import CanaryHTTP
 import Foundation
 import Hummingbird
 import Logging
@@ -30,6 +31,9 @@ public final class Coordinator: Sendable {
 
     public let config: CoordinatorConfig
     public let engine: CoordinatorEngine
+    /// Every open HTTP connection: the limit, who is evicted or refused (`/metrics`).
+    public let httpGate: ConnectionGate
+    let httpPolicy: ConnectionPolicy
     /// Where to write a ``CoordinatorReadyFile`` once bound (nil: nowhere).
     public let readyFile: String?
     let logger: Logger
@@ -44,6 +48,16 @@ public final class Coordinator: Sendable {
         self.logger = logger
         self.readyFile = readyFile
         self.clock = clock
+        if let issue = config.missingTokenIssue {
+            throw ConfigError(file: "coordinator config", message: issue)
+        }
+        httpPolicy = Self.httpPolicy(config.httpLimits)
+        let descriptors = FileDescriptorLimit.raiseSoftLimit()
+        let limit = httpPolicy.effectiveMaxConnections(fileDescriptorLimit: descriptors)
+        if limit < config.httpLimits.maxConnections {
+            logger.warning("http.max_connections \(config.httpLimits.maxConnections) lowered to \(limit): this process may open \(descriptors) files (ulimit -n) and HTTP takes at most half")
+        }
+        httpGate = ConnectionGate(limit: limit, maxLingeringRefusals: httpPolicy.maxLingeringRefusals)
         if let refusal = config.transportSecurityError { throw refusal }
         Self.warnIfInsecure(config, logger: logger)
         let allowList = try config.curve.map { curve throws(ConfigError) in try AllowListStore(path: curve.allowList, logger: logger) }
@@ -136,10 +150,11 @@ public final class Coordinator: Sendable {
     }
 
     private func application(pump: WirePump, wire: (router: String, publisher: String)) -> some Service {
-        let router = CoordinatorRouter.make(engine: engine, pump: pump, token: config.apiToken, clock: clock)
+        let router = CoordinatorRouter.make(engine: engine, pump: pump, token: config.apiToken, gate: httpGate, clock: clock)
         let config = config, logger = logger, bound = bound, readyFile = readyFile, epoch = engine.epoch
         return Application(
             router: router,
+            server: .guardedHTTP1(policy: httpPolicy, gate: httpGate),
             configuration: .init(address: .hostname(config.httpHost, port: config.httpPort), serverName: "canary-coordinator"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.httpPort
@@ -156,6 +171,17 @@ public final class Coordinator: Sendable {
                 bound.set(endpoints)
             },
             logger: logger)
+    }
+
+    /// The `http:` limits as CanaryHTTP applies them, refusing in the API's error envelope.
+    static func httpPolicy(_ limits: HTTPLimits) -> ConnectionPolicy {
+        let message = "too many open connections (the limit is \(limits.maxConnections); each request in progress "
+            + "and each event stream holds one): retry after a second"
+        let body = (try? EventHub.encoder.encode(ErrorEnvelope(CoordinatorError(.unavailable, message))))
+            .map { String(decoding: $0, as: UTF8.self) }
+        return ConnectionPolicy(
+            headerTimeout: .milliseconds(limits.headerTimeoutMs), bodyTimeout: .milliseconds(limits.bodyTimeoutMs),
+            idleTimeout: .milliseconds(limits.idleTimeoutMs), maxConnections: limits.maxConnections, refusalBody: body)
     }
 
     public static let wallClockMs: @Sendable () -> Int64 = {

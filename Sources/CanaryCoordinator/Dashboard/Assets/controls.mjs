@@ -1,7 +1,7 @@
 // The operator controls: pause, resume, promote, abort and set weight, each
 // confirmed first; refusals (401, 409) are shown with the API's sentence.
 import { state, terminal } from './state.mjs';
-import { token, showMessage } from './dom.mjs';
+import { token, authHeaders, showMessage } from './dom.mjs';
 import { pct } from './format.mjs';
 import { setRollout, addDecision } from './intake.mjs';
 import { render } from './render.mjs';
@@ -17,8 +17,7 @@ export async function command(id, name, body) {
   const view = state.rollouts.get(id);
   const what = name === 'weight' ? `set the canary of ${view.model} to ${body.percent} %` : `${name} the rollout of ${view.model} (${view.baseline} → ${view.canary})`;
   if (!window.confirm(`Really ${what}?`)) return;
-  const headers = { 'Content-Type': 'application/json' };
-  if (token()) headers.Authorization = 'Bearer ' + token();
+  const headers = { 'Content-Type': 'application/json', ...authHeaders() };
   let response, payload = null;
   try {
     response = await fetch(`/api/v1/rollouts/${encodeURIComponent(id)}/${name}`, {

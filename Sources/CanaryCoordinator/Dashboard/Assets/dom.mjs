@@ -18,6 +18,15 @@ export function svg(tag, attrs) {
 
 export const token = () => localStorage.getItem('canaryToken') || '';
 
+/// The Authorization header when a token is saved: with an API token the
+/// coordinator wants it on every read that shows rollouts or agents too.
+export function authHeaders() {
+  return token() ? { Authorization: 'Bearer ' + token() } : {};
+}
+
+export const TOKEN_NEEDED = 'This coordinator needs its API token to show rollouts and agents (401): enter the API token above and press Save.';
+export const TOKEN_WRONG = 'The coordinator refused the saved API token (401): check the API token above and press Save.';
+
 export function showMessage(text, kind) {
   const box = document.getElementById('message');
   box.textContent = text;
@@ -28,7 +37,12 @@ export function showMessage(text, kind) {
 }
 
 export async function getJSON(path) {
-  const response = await fetch(path, { cache: 'no-store' });
+  const response = await fetch(path, { cache: 'no-store', headers: authHeaders() });
+  if (response.status === 401) {
+    const error = new Error(token() ? TOKEN_WRONG : TOKEN_NEEDED);
+    error.status = 401;
+    throw error;
+  }
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
   return response.json();
 }

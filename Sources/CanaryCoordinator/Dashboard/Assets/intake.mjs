@@ -1,7 +1,9 @@
 // Data intake: the first load over the JSON API, then the server-sent
 // event stream (`metrics`, `rollout`, `decision`, `agent`) that keeps it live.
+// The stream is read with fetch rather than EventSource, which cannot send
+// the Authorization header a coordinator with an API token asks for.
 import { state, WINDOW_S } from './state.mjs';
-import { getJSON } from './dom.mjs';
+import { getJSON, authHeaders, token, showMessage, TOKEN_NEEDED, TOKEN_WRONG } from './dom.mjs';
 import { render, scheduleRender, renderAgents } from './render.mjs';
 
 export function addSecond(m) {
@@ -77,24 +79,87 @@ export async function loadAgents() {
   } catch (e) { /* the stream's error state already says so */ }
 }
 
-export function connect() {
-  const conn = document.getElementById('conn');
-  const source = new EventSource('/api/v1/events');
-  source.onopen = () => { conn.textContent = 'live'; conn.className = 'conn conn-live'; };
-  source.onerror = () => { conn.textContent = 'reconnecting…'; conn.className = 'conn conn-wait'; };
-  source.addEventListener('metrics', ev => { addSecond(JSON.parse(ev.data)); scheduleRender(); });
-  source.addEventListener('rollout', ev => {
-    const view = JSON.parse(ev.data);
+const HANDLERS = {
+  metrics: data => { addSecond(JSON.parse(data)); scheduleRender(); },
+  rollout: data => {
+    const view = JSON.parse(data);
     if (!state.rollouts.has(view.id)) loadRollout(view).then(render); else { setRollout(view, true); scheduleRender(); }
-  });
-  source.addEventListener('decision', ev => {
-    const d = JSON.parse(ev.data);
+  },
+  decision: data => {
+    const d = JSON.parse(data);
     if (!state.rollouts.has(d.rolloutID)) {
-      getJSON(`/api/v1/rollouts/${encodeURIComponent(d.rolloutID)}`).then(loadRollout).then(render);
+      getJSON(`/api/v1/rollouts/${encodeURIComponent(d.rolloutID)}`).then(loadRollout).then(render).catch(() => {});
     } else { addDecision(d.rolloutID, d.decision); scheduleRender(); }
-  });
-  source.addEventListener('agent', ev => {
-    const a = JSON.parse(ev.data);
+  },
+  agent: data => {
+    const a = JSON.parse(data);
     if (a && a.agentID) { state.agents.set(a.agentID, a); renderAgents(); }
-  });
+  },
+};
+
+// One server-sent event block: `event:` and `data:` lines, comments ignored.
+export function dispatch(block) {
+  let type = 'message';
+  const data = [];
+  for (const line of block.split('\n')) {
+    if (!line || line.startsWith(':')) continue;
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? '' : line.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'event') type = value; else if (field === 'data') data.push(value);
+  }
+  const handler = HANDLERS[type];
+  if (data.length && handler) handler(data.join('\n'));
+}
+
+let current = null;   // the AbortController of the stream being read
+
+function setConn(text, live) {
+  const conn = document.getElementById('conn');
+  conn.textContent = text;
+  conn.className = 'conn ' + (live ? 'conn-live' : 'conn-wait');
+}
+
+// Follows /api/v1/events until aborted, reconnecting with backoff; a 401
+// stops it with the reason shown until a token is saved (which calls connect again).
+export function connect() {
+  if (current) current.abort();
+  const controller = new AbortController();
+  current = controller;
+  (async () => {
+    let delay = 1000;
+    while (!controller.signal.aborted) {
+      try {
+        const response = await fetch('/api/v1/events', {
+          headers: { Accept: 'text/event-stream', ...authHeaders() }, cache: 'no-store', signal: controller.signal });
+        if (response.status === 401) {
+          setConn('token needed', false);
+          showMessage(token() ? TOKEN_WRONG : TOKEN_NEEDED, 'error');
+          return;
+        }
+        if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+        setConn('live', true);
+        delay = 1000;
+        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value.replace(/\r\n?/g, '\n');
+          let end;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            try { dispatch(block); } catch (e) { /* one bad event must not end the stream */ }
+          }
+        }
+      } catch (e) {
+        if (controller.signal.aborted) return;
+      }
+      setConn('reconnecting…', false);
+      await new Promise(resolve => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 10000);
+    }
+  })();
 }
