@@ -116,7 +116,9 @@ let package = Package(
         .target(
             name: "CanaryAgent",
             dependencies: [
-                "CanaryCore", "CanaryConfig", "CanaryWire", "CanaryShm", "ZeroMQ", "CanaryHTTP",
+                "CanaryCore", "CanaryConfig", "CanaryWire", "CanaryShm", "ZeroMQ",
+                // AgentHealth, the agent's /healthz document.
+                "CanaryAPI", "CanaryHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 // The optional /metrics and /healthz listener (`metrics:` key).
                 "CanaryMetrics",

@@ -83,11 +83,13 @@ import Testing
     @Test func noCoordinatorIsUnreachable() async throws {
         let started = ContinuousClock.now
         let error = await #expect(throws: APIClientError.self) {
-            try await CoordinatorAPIClient.withClient(baseURL: URL(string: "http://127.0.0.1:1")!, timeout: .seconds(20)) { client in
+            try await CoordinatorAPIClient.withClient(baseURL: URL(string: "http://127.0.0.1:1")!, timeout: .seconds(60)) { client in
                 try await client.rollouts()
             }
         }
         #expect(error?.code == .unreachable && error?.status == nil && error?.message == "connection refused", "\(String(describing: error))")
-        #expect(ContinuousClock.now - started < .seconds(10), "a refused connection is not retried until the timeout")
+        // Well under the 60 s timeout, with room for a loaded machine (12.7 s
+        // was seen with the whole suite on two cores).
+        #expect(ContinuousClock.now - started < .seconds(25), "a refused connection is not retried until the timeout")
     }
 }

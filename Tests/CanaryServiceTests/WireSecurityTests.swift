@@ -301,9 +301,10 @@ struct WireSecurityTests {
         guard let pollingStore = polling.engine.allowList else { throw TestFailure("no allow-list") }
         #expect(await eventually(timeout: .seconds(5)) { pollingStore.current.entries.count == 1 })
         polling.serve(200)
-        try await Task.sleep(for: .seconds(1))
-        let rejected = await polling.engine.counters.rejectedByReason["key_not_allowed", default: 0]
-        #expect(rejected >= 1, "the connected canary agent's windows are refused once its key is revoked")
+        let refused = await eventually(timeout: .seconds(10)) {
+            await polling.engine.counters.rejectedByReason["key_not_allowed", default: 0] >= 1
+        }
+        #expect(refused, "the connected canary agent's windows are refused once its key is revoked")
         await polling.stop()
         await cluster.stop()
     }

@@ -1,3 +1,4 @@
+import CanaryAPI
 import CanaryHTTP
 import CanaryMetrics
 import Foundation

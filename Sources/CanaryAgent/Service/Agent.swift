@@ -1,3 +1,4 @@
+import CanaryAPI
 import CanaryConfig
 import CanaryCore
 import CanaryShm

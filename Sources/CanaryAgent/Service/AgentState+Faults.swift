@@ -1,3 +1,4 @@
+import CanaryAPI
 import CanaryShm
 
 /// What the agent found wrong with the segments it owns, and the health

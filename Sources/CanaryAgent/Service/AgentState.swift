@@ -1,3 +1,4 @@
+import CanaryAPI
 import CanaryCore
 import CanaryWire
 

@@ -1,4 +1,9 @@
-/// What an agent reports about itself (logs, heartbeat, tests, /healthz).
+/// What an agent reports about itself: its own `/healthz` document (and
+/// what its logs, heartbeats and `/metrics` are made from). The
+/// coordinator's view of the same agent — what it received, counted and
+/// last heard, plus what the heartbeats said — is ``AgentStatus``
+/// (`GET /api/v1/agents`): two documents from two processes, both here so
+/// every client decodes them from one place.
 public struct AgentHealth: Sendable, Equatable, Codable {
     public var agentID: String
     public var agentEpoch: UInt64
