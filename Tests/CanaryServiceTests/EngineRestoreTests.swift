@@ -57,4 +57,63 @@ struct EngineRestoreTests {
         _ = await second.flush(nowMs: now + 1_100)
         #expect(await second.rolloutView(id: view.id)?.summaries["v1"]?.requests == 1_500)
     }
+
+    @Test("a stale list saved before a restart is not waited for: the fleet is rebuilt from the agents that speak")
+    func staleAtRestart() async throws {
+        let path = Unique.directory() + "/journal.sqlite"
+        var config = CoordinatorConfig()
+        config.journalPath = path
+        let start: Int64 = 1_800_000_000_000
+        let first = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, nowMs: start)
+        let (view, _) = try await first.start(planSource: fastPlan(model: "restore", bake: "1h"), nowMs: start)
+        var now = start
+        var sequence: UInt64 = 0
+        func feed(_ engine: CoordinatorEngine, agents: [(String, String)]) async throws {
+            now += 100
+            sequence += 1
+            for (index, (agent, version)) in agents.enumerated() {
+                _ = await engine.receive(routingID: [UInt8(index + 1)], frames: try Self.frames(agent: agent, version: version, sequence: sequence, requests: 10, errors: 0, atMs: now), nowMs: now)
+            }
+            _ = await engine.flush(nowMs: now)
+            _ = await engine.tick(nowMs: now)
+        }
+        func hello(_ engine: CoordinatorEngine, _ agent: String, _ version: String, routingID: UInt8) async {
+            var hello = Canary_V1_Hello()
+            hello.agentID = agent
+            hello.agentEpoch = 1
+            hello.model = "restore"
+            hello.version = version
+            _ = await engine.receive(routingID: [routingID], frames: WireMessage.hello(hello).encode(), nowMs: now)
+        }
+        await hello(first, "a", "v1", routingID: 1)
+        await hello(first, "b", "v2", routingID: 2)
+        try await feed(first, agents: [("a", "v1"), ("b", "v2")])
+        // b falls silent past the stale timeout while a goes on.
+        for _ in 0..<Int(config.staleAfterMs / 100 + 10) { try await feed(first, agents: [("a", "v1")]) }
+        let before = try #require(await first.rolloutView(id: view.id))
+        let fleetBefore = await first.agentStatuses().map { "\($0.agentID) stale \($0.stale) seen \($0.lastSeenMs)" }
+        #expect(before.staleAgents == ["b"], "fleet \(fleetBefore), now \(now)")
+        #expect(before.waitingFor.contains { $0.hasPrefix("stale agents") }, "\(before.waitingFor)")
+        now += 1_000
+        _ = await first.tick(nowMs: now)
+
+        // A crash and a restart: the stale list is not carried over.
+        let second = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, nowMs: now + 1_000)
+        let after = try #require(await second.rolloutView(id: view.id))
+        #expect(after.staleAgents.isEmpty)
+        // What it waits for is re-evaluated on the first tick: not stale agents.
+        _ = await second.tick(nowMs: now + 1_100)
+        _ = await second.tick(nowMs: now + 2_200)
+        let ticked = try #require(await second.rolloutView(id: view.id))
+        #expect(!ticked.waitingFor.contains { $0.hasPrefix("stale agents") }, "\(ticked.waitingFor)")
+        #expect(after.summaries["v1"]?.requests == before.summaries["v1"]?.requests)
+        // Both agents speak again and are live; none is stale; b's new windows count.
+        sequence += 1_000
+        await hello(second, "a", "v1", routingID: 1)
+        await hello(second, "b", "v2", routingID: 2)
+        try await feed(second, agents: [("a", "v1"), ("b", "v2")])
+        #expect(await second.agentStatuses().allSatisfy { !$0.stale })
+        #expect(await second.rolloutView(id: view.id)?.staleAgents.isEmpty == true)
+        #expect(await second.rolloutView(id: view.id)?.summaries["v2"]?.requests == 20)
+    }
 }

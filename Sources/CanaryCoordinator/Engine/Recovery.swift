@@ -96,6 +96,14 @@ struct Recovery {
                 if let problem = machine.integrityProblem() {
                     throw RecoveryProblem(sentence: "its state after replaying the window log fails its checks: \(problem)")
                 }
+                // The fleet starts empty: agents are known again once they
+                // speak, and go stale again only if they then fall silent. A
+                // stale list saved before the restart would otherwise be
+                // waited for forever (no transition would ever clear it).
+                if !machine.staleAgents.isEmpty {
+                    logger.notice("rollout \(record.id): no longer waiting for agents that were stale before the restart (\(machine.staleAgents.prefix(8).joined(separator: ", "))); the fleet is rebuilt from the agents that speak now")
+                    _ = machine.handle(.staleAgents([], at: record.updatedMs))
+                }
                 registry.insert(RolloutEntry(id: record.id, planSource: record.planSource, createdMs: record.createdMs,
                                              updatedMs: record.updatedMs, machine: machine, lastDecision: nil))
             } catch {
