@@ -28,7 +28,7 @@ struct SlowlorisTests {
         """.write(toFile: config, atomically: true, encoding: .utf8)
         let ready = dir + "/ready.json"
         let canary = try Daemon.canaryExecutable()
-        let daemon = try ShellDaemon(
+        let daemon = try Daemon(shell:
             "ulimit -n 1024 && exec '\(canary)' coordinator --config '\(config)' --router tcp://127.0.0.1:* "
                 + "--publisher tcp://127.0.0.1:* --ready-file '\(ready)'",
             logPath: dir + "/coordinator.log")
@@ -97,39 +97,4 @@ struct SlowlorisTests {
         #expect(daemon.process.terminationStatus == 0, "exit \(daemon.process.terminationStatus): \(daemon.log.suffix(2_000))")
         #expect(!daemon.log.contains("Fatal error") && !daemon.log.contains("Too many open files"), "\(daemon.log.suffix(2_000))")
     }
-}
-
-/// A command run by `/bin/sh -c` (for `ulimit`), its output in a log file.
-final class ShellDaemon: @unchecked Sendable {  // Process is used from the test task only
-    let process: Process
-    let logPath: String
-
-    init(_ command: String, logPath: String) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.standardOutput = log
-        process.standardError = log
-        self.logPath = logPath
-        try process.run()
-    }
-
-    var isRunning: Bool { process.isRunning }
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-
-    func kill() {
-        guard process.isRunning else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-
-    func terminate() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
-    }
-
-    deinit { kill() }
 }

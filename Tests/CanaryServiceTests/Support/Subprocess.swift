@@ -20,9 +20,18 @@ final class Daemon: @unchecked Sendable {  // Process is used from the test task
         throw TestFailure("the canary executable was not found next to \(bundle.path); run `swift build` first")
     }
 
-    init(_ arguments: [String], logPath: String) throws {
+    convenience init(_ arguments: [String], logPath: String) throws {
+        try self.init(executable: try Self.canaryExecutable(), arguments: arguments, logPath: logPath)
+    }
+
+    /// A command run by `/bin/sh -c` (for `ulimit` before `exec canary …`).
+    convenience init(shell command: String, logPath: String) throws {
+        try self.init(executable: "/bin/sh", arguments: ["-c", command], logPath: logPath)
+    }
+
+    init(executable: String, arguments: [String], logPath: String) throws {
         process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.canaryExecutable())
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
