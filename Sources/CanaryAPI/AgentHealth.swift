@@ -11,6 +11,9 @@ public struct AgentHealth: Sendable, Equatable, Codable {
     public var windowsAcked: UInt64 = 0
     public var windowsRejected: UInt64 = 0
     public var windowsDropped: UInt64 = 0
+    /// Sends of a window already sent once and not acked in time (the
+    /// coordinator counts each one that arrives twice as a duplicate).
+    public var windowsResent: UInt64 = 0
     public var unacked: Int = 0
     public var samplesRead: UInt64 = 0
     /// Cumulative ring loss: overrun (lapped), torn, abandoned (dead writer).

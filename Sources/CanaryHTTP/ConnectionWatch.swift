@@ -57,13 +57,19 @@ final class ConnectionWatch {
 
     func endRead() {
         readingRequest = false
-        // The handler owns the connection until its response ends.
-        disarm()
+        // The handler owns the connection until its response ends; if it
+        // answered before the request's end was read (a refusal before the
+        // body, or parts seen in that order), the wait for a next one starts now.
+        if requestsOpen == 0 { waitForNextRequest() } else { disarm() }
     }
 
     func responseEnded() {
         requestsOpen = max(0, requestsOpen - 1)
         guard requestsOpen == 0, !readingRequest else { return }
+        waitForNextRequest()
+    }
+
+    private func waitForNextRequest() {
         gate.requestsFinished(id)
         arm(nextRequestStarted ? .head : .idle)
     }

@@ -42,7 +42,12 @@ struct ClusterTests {
         #expect(rows.filter { $0.version == "v2" }.map(\.correct).reduce(0, +) == 630)
         #expect(try journal.journalMode() == "wal")
         let agents = await coordinator.coordinator.engine.agentStatuses()
-        #expect(agents.map(\.windowsDuplicate).reduce(0, +) == 0)
+        // A duplicate is only ever a resend (an ack later than the agent's
+        // 2 s resend pace, as on a loaded machine): never more duplicates
+        // than resends, and the counts above are exact either way.
+        let duplicates = agents.map(\.windowsDuplicate).reduce(0, +)
+        let resent = await baseline.agent.health().windowsResent + canary.agent.health().windowsResent
+        #expect(duplicates <= resent, "\(duplicates) duplicates counted, \(resent) windows resent")
         #expect(agents.allSatisfy { !$0.stale })
         // Each agent announces the version `canary --version` prints.
         #expect(agents.count == 2 && agents.allSatisfy { $0.softwareVersion == CanaryVersion.string }, "\(agents.map(\.softwareVersion))")

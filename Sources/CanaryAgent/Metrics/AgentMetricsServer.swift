@@ -81,6 +81,7 @@ final class AgentMetricsServer: Sendable {
         advance("canary_agent_windows_acked_total", labels, health.windowsAcked, "Windows the coordinator acknowledged.")
         advance("canary_agent_windows_rejected_total", labels, health.windowsRejected, "Windows the coordinator refused.")
         advance("canary_agent_windows_dropped_total", labels, health.windowsDropped, "Unacked windows dropped because the resend buffer was full.")
+        advance("canary_agent_windows_resent_total", labels, health.windowsResent, "Windows sent again because their first send was not acked in time.")
         advance("canary_agent_route_tables_applied_total", labels, health.routeTablesApplied, "Route tables written to the route page.")
         advance("canary_agent_ring_faults_total", labels, health.ringFaults,
                 "Sample-ring faults found: tail past head, head backwards or jumping, header changed (see /healthz for the last).")

@@ -18,6 +18,8 @@ public struct UnackedWindows<Payload: Sendable>: Sendable {
     public private(set) var entries: [Entry] = []
     /// Windows dropped because the buffer was full, since the agent started.
     public private(set) var droppedTotal: UInt64 = 0
+    /// Windows sent again after a first send went unacked.
+    public private(set) var resentTotal: UInt64 = 0
 
     public init(capacity: Int) {
         precondition(capacity > 0, "UnackedWindows capacity must be positive")
@@ -53,6 +55,7 @@ public struct UnackedWindows<Payload: Sendable>: Sendable {
     public mutating func takeForResend(nowMs: Int64, olderThanMs: Int64) -> [Entry] {
         var due: [Entry] = []
         for index in entries.indices where nowMs - entries[index].lastSentMs >= olderThanMs {
+            if entries[index].sent { resentTotal &+= 1 }
             entries[index].lastSentMs = nowMs
             entries[index].sent = true
             due.append(entries[index])

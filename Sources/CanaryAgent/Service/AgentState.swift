@@ -131,7 +131,9 @@ actor AgentState {
     }
 
     func resendDue(nowMs: Int64, olderThanMs: Int64) -> [[[UInt8]]] {
-        unacked.takeForResend(nowMs: nowMs, olderThanMs: olderThanMs).map(\.payload)
+        let due = unacked.takeForResend(nowMs: nowMs, olderThanMs: olderThanMs).map(\.payload)
+        health.windowsResent = unacked.resentTotal
+        return due
     }
 
     func receiveTable(_ table: Canary_V1_RouteTable) -> RouteTableFollower.Action {
