@@ -55,6 +55,8 @@ let package = Package(
         // What only our tests and benchmarks use (a claim left uncommitted,
         // the C floor loop), out of the ABI header every replica includes.
         .target(name: "CCanaryShmTesting", dependencies: ["CCanaryShm"]),
+        // posix_spawn's close-from action, which Swift's Glibc module hides.
+        .target(name: "CCanarySpawn"),
 
         // MARK: Libraries
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
@@ -171,7 +173,7 @@ let package = Package(
         .target(
             name: "CanaryDemo",
             dependencies: [
-                "CanaryAPI", "CanaryCore", "CanaryConfig", "CanaryShm", "CanarySimulator",
+                "CanaryAPI", "CanaryCore", "CanaryConfig", "CanaryShm", "CanarySimulator", "CCanarySpawn",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -250,6 +252,8 @@ let package = Package(
             dependencies: [
                 "CanaryAgent", "CanaryConfig", "CanaryCoordinator", "CanaryCLI", "CanaryCore", "CanaryWire", "CanaryShm",
                 "ZeroMQ", "CanaryAPI", "CanaryHTTP", .product(name: "Logging", package: "swift-log"),
+                // LoopLatencyProbe asks NIO's shared event loops how late they run.
+                .product(name: "NIOPosix", package: "swift-nio"),
                 // ReadModelTests rewinds a journal to its pre-v3 schema.
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

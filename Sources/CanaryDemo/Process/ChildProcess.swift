@@ -1,3 +1,4 @@
+import CCanarySpawn
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -35,6 +36,15 @@ public final class ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | (truncateLog ? O_TRUNC : O_APPEND), 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else of ours: a socket inherited by a child stays open
+        // until the child exits, whoever closes it here (an HTTP connection
+        // this process closed would go on looking open to its peer). A C
+        // library older than glibc 2.34 has no such action (ENOSYS): the
+        // child inherits what is not close-on-exec, as it did before.
+        let closing = canary_spawn_close_from(&actions, 3)
+        guard closing == 0 || closing == ENOSYS else {
+            throw DemoError("could not start \(name): posix_spawn cannot close inherited descriptors: \(String(cString: strerror(closing)))")
+        }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
