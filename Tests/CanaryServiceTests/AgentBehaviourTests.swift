@@ -75,7 +75,7 @@ struct AgentBehaviourTests {
         try await Task.sleep(for: .milliseconds(300))
         let clock = ContinuousClock()
         let start = clock.now
-        agent.terminate()
+        await agent.terminate()
         let took = clock.now - start
         #expect(took < .seconds(3), "agent took \(took) to stop")
         #expect(agent.process.terminationStatus == 0, "\(agent.log)")

@@ -45,7 +45,7 @@ struct ReadyFileTests {
         #expect(try JSONDecoder().decode(Health.self, from: Data(health.text.utf8)).epoch == ready.epoch)
         #expect(ready.httpURL == "http://127.0.0.1:\(ready.httpPort)")
         #expect(ready.router.hasPrefix("tcp://127.0.0.1:") && !ready.router.hasSuffix(":*"))
-        daemon.terminate()
+        await daemon.terminate()
         #expect(daemon.process.terminationStatus == 0, "exit status \(daemon.process.terminationStatus): \(daemon.log)")
         #expect(daemon.log.contains("coordinator stopped"))
     }

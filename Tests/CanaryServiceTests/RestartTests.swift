@@ -43,7 +43,7 @@ struct RestartTests {
         }
         try #require(gated, "rollout did not reach the gate: \(view)")
 
-        daemon.kill()
+        await daemon.kill()
         try await Task.sleep(for: .milliseconds(1_500))  // windows pile up unacked meanwhile
         daemon = try Daemon(arguments, logPath: "\(dir)/coordinator-2.log")
         let back = await eventually(timeout: .seconds(10)) {
@@ -78,7 +78,7 @@ struct RestartTests {
         #expect(agents.status == 200)
         await baseline.stop()
         await canary.stop()
-        daemon.terminate()
+        await daemon.terminate()
     }
 
     @Test("agent killed and restarted resumes from the ring; the coordinator marks it stale, then live")
@@ -117,7 +117,7 @@ struct RestartTests {
         // window is still open) die with it: the successor must count them lost.
         for i in 0..<200 { recorder.record(latency: .milliseconds(5), key: UInt64(500 + i)) }
         try await Task.sleep(for: .milliseconds(60))
-        agent.kill()
+        await agent.kill()
         let stale = await eventually(timeout: .seconds(5)) { await status()?.stale == true }
         #expect(stale, "the coordinator did not mark the killed agent stale")
         // The replica keeps recording while its agent is down.
@@ -145,7 +145,7 @@ struct RestartTests {
         #expect(counted <= 1_000)
         // A kill between an ack and the checkpoint can book one window twice; never more.
         #expect(counted + lost <= 1_000 + 200, "counted \(counted) + lost \(lost)")
-        agent.terminate()
+        await agent.terminate()
         await coordinator.stop()
     }
 }

@@ -23,7 +23,7 @@ import Testing
             let clock = ContinuousClock()
             let start = clock.now
             var keys: [UInt64] = []
-            let result = drainUntil(reader, timeout: .seconds(5), onBatch: { keys += $0.map(\.key) }) { $0.accounted >= 106 }
+            let result = await drainUntil(reader, timeout: .seconds(5), onBatch: { keys += $0.map(\.key) }) { $0.accounted >= 106 }
             let waited = clock.now - start
             #expect(result.delivered == 105)
             #expect(result.abandoned == 1)

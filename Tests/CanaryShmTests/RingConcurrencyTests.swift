@@ -38,7 +38,7 @@ import Testing
             let total = UInt64(threads) * perThread + UInt64(processes) * perProcess
             var seen = Set<UInt64>()
             var duplicates = 0, misread = 0
-            let result = drainUntil(reader, timeout: .seconds(90), onBatch: { batch in
+            let result = await drainUntil(reader, timeout: .seconds(90), onBatch: { batch in
                 for rec in batch {
                     if !seen.insert(rec.key).inserted { duplicates += 1 }
                     if !Self.consistent(rec) { misread += 1 }

@@ -59,7 +59,7 @@ struct Child {
 }
 
 /// Sum of drain results.
-struct DrainTotals {
+struct DrainTotals: Sendable {
     var delivered: UInt64 = 0
     var overrun: UInt64 = 0
     var torn: UInt64 = 0
@@ -78,21 +78,31 @@ struct DrainTotals {
 }
 
 /// Drains batch after batch, handing each to `onBatch`, until `done` says
-/// so or `timeout` passes.
+/// so or `timeout` passes. The loop spins on a thread of its own: on the
+/// cooperative pool (two threads for the whole suite) it would either hold
+/// a thread for seconds or, sleeping between drains, wait behind every
+/// other test for its next turn.
 func drainUntil(
     _ reader: SampleReader, timeout: Duration = .seconds(30), batch: Int = 1024,
-    onBatch: ([SampleRecord]) -> Void = { _ in }, done: (DrainTotals) -> Bool
-) -> DrainTotals {
-    var totals = DrainTotals()
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while clock.now < deadline {
-        let (records, r) = reader.drain(maxCount: batch)
-        onBatch(records)
-        totals.add(r)
-        if done(totals) { break }
-        if r.delivered == 0 { usleep(100) }
+    onBatch: ([SampleRecord]) -> Void = { _ in }, done: @escaping @Sendable (DrainTotals) -> Bool
+) async -> DrainTotals {
+    let (totals, batches) = await withCheckedContinuation { (continuation: CheckedContinuation<(DrainTotals, [[SampleRecord]]), Never>) in
+        Thread.detachNewThread {
+            var totals = DrainTotals()
+            var batches: [[SampleRecord]] = []
+            let clock = ContinuousClock()
+            let deadline = clock.now + timeout
+            while clock.now < deadline {
+                let (records, r) = reader.drain(maxCount: batch)
+                if !records.isEmpty { batches.append(records) }
+                totals.add(r)
+                if done(totals) { break }
+                if r.delivered == 0 { usleep(100) }
+            }
+            continuation.resume(returning: (totals, batches))
+        }
     }
+    for records in batches { onBatch(records) }
     return totals
 }
 

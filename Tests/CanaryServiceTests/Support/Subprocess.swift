@@ -44,19 +44,32 @@ final class Daemon: @unchecked Sendable {  // Process is used from the test task
     var isRunning: Bool { process.isRunning }
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    func kill() {
+    /// SIGKILL, like a crash; returns once it is gone.
+    func kill() async {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        await exited()
+    }
+
+    /// SIGTERM; returns once it has stopped (a graceful stop takes seconds).
+    func terminate() async {
+        guard process.isRunning else { return }
+        process.terminate()
+        await exited()
+    }
+
+    /// Polls instead of `waitUntilExit()`: a blocking wait would hold one of
+    /// the cooperative pool's two threads for as long as the stop takes,
+    /// and every other test of the process would wait with it.
+    private func exited() async {
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    deinit {
         guard process.isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
-
-    func terminate() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
-    }
-
-    deinit { kill() }
 }
 
 /// A TCP port free right now on loopback (for daemons that must keep the
