@@ -137,7 +137,7 @@ actor AgentState {
     }
 
     func receiveTable(_ table: Canary_V1_RouteTable) -> RouteTableFollower.Action {
-        follower.receive(epoch: table.epoch, sequence: table.sequence)
+        follower.receive(epoch: table.epoch, incarnation: table.incarnation, sequence: table.sequence)
     }
 
     func applied(_ table: Canary_V1_RouteTable) {

@@ -30,6 +30,8 @@ public actor CoordinatorEngine {
     /// What the read paths show; never waits for this actor.
     public nonisolated let readModel: RolloutReadModel
     public nonisolated let epoch: UInt64
+    /// This start on the journal: route tables outrank earlier starts' (docs/route-tables.md).
+    public nonisolated let incarnation: UInt64
     /// The agent keys allowed and their bindings (nil: no CURVE, every peer believed).
     public nonisolated let allowList: AllowListStore?
     let logger: Logger
@@ -63,8 +65,9 @@ public actor CoordinatorEngine {
         self.events = events
         self.logger = logger
         notifier = WebhookNotifier(webhooks: config.webhooks, logger: logger)
-        let recovered = try Recovery.restore(journal: journal, config: config, logger: logger)
+        let recovered = try Recovery.restore(journal: journal, config: config, logger: logger, nowMs: nowMs)
         epoch = recovered.epoch
+        incarnation = recovered.incarnation
         fleet = recovered.fleet
         routes = recovered.routes
         registry = recovered.registry
@@ -138,7 +141,8 @@ public actor CoordinatorEngine {
     }
 
     /// Time passes: staleness, bake time and deadlines, the periodic
-    /// re-publication of every route table.
+    /// re-publication of every route table the journal committed (a table
+    /// decided in this tick goes out with the commit below, never before).
     public func tick(nowMs: Int64) -> [Outbound] {
         var out: [Outbound] = []
         let transitions = fleet.sweep(nowMs: nowMs)
@@ -222,6 +226,7 @@ public actor CoordinatorEngine {
         }
         let step = pending
         pending = PendingStep()
+        routes.committed(step.tables)
         var sinks: [any DecisionSink] = [events, metrics, notifier, DecisionLog(logger: logger)]
         for decision in step.decided {
             for index in sinks.indices { sinks[index].take(decision) }

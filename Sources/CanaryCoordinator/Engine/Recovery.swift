@@ -6,20 +6,23 @@ import Foundation
 import Logging
 
 /// The coordinator's state rebuilt from its journal at start: the epoch (or
-/// a new one), every active rollout at its last snapshot plus the windows
-/// counted after it, the route tables (so sequences go on), the window
-/// de-duplication marks, and the read model of every rollout ever run.
+/// a new one) and this start's incarnation, every active rollout at its
+/// last snapshot plus the windows counted after it, the route tables (so
+/// sequences go on, and agents take them whatever they hold:
+/// docs/route-tables.md), the window de-duplication marks, and the read
+/// model of every rollout ever run.
 ///
 /// A step of its own so the engine's `init` only assigns what it returns;
 /// it runs once, before the engine takes any message.
 struct Recovery {
     let epoch: UInt64
+    let incarnation: UInt64
     let fleet: Fleet
     let routes: RouteBook
     let registry: RolloutRegistry
     let readModel: RolloutReadModel
 
-    static func restore(journal: Journal, config: CoordinatorConfig, logger: Logger) throws(JournalError) -> Recovery {
+    static func restore(journal: Journal, config: CoordinatorConfig, logger: Logger, nowMs: Int64) throws(JournalError) -> Recovery {
         let epoch: UInt64
         if let stored = try journal.meta("epoch"), let value = UInt64(stored) {
             epoch = value
@@ -27,13 +30,16 @@ struct Recovery {
             epoch = UInt64.random(in: 1...UInt64(Int64.max))
             try journal.setMeta("epoch", String(epoch))
         }
+        let incarnation = try journal.startIncarnation(nowMs: nowMs)
         let (registry, quarantined) = try rollouts(journal: journal, config: config, logger: logger)
-        var routes = RouteBook(epoch: epoch)
+        var routes = RouteBook(epoch: epoch, incarnation: incarnation)
         for record in try journal.routes() {
             if let table = record.split {
                 routes.restore(table)
             } else {
-                logger.error("journal: the route table of \(record.model) is unreadable and was not restored: \(record.tableJSON)")
+                // Its number was used: the model's next table goes above it.
+                routes.reserve(model: record.model, through: UInt64(clamping: record.sequence))
+                logger.error("journal: the route table of \(record.model) is unreadable and was not restored (its next table is numbered above #\(record.sequence)): \(record.tableJSON)")
             }
         }
         var fleet = Fleet(staleAfterMs: config.staleAfterMs, maxAgents: config.limits.maxAgents)
@@ -67,7 +73,7 @@ struct Recovery {
             readModel.update(RolloutView(entry: entry))
             logger.notice("resumed rollout \(entry.id) (\(entry.machine.plan.model) \(entry.machine.plan.baseline)→\(entry.machine.plan.canary)) in phase \(entry.machine.phase.rawValue) at step \(entry.machine.stepIndex + 1), canary \(entry.machine.canaryWeightPPM) ppm")
         }
-        return Recovery(epoch: epoch, fleet: fleet, routes: routes, registry: registry, readModel: readModel)
+        return Recovery(epoch: epoch, incarnation: incarnation, fleet: fleet, routes: routes, registry: registry, readModel: readModel)
     }
 
     /// Each active rollout: its snapshot, then the windows counted after it,

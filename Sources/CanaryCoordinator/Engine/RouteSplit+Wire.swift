@@ -10,6 +10,7 @@ extension Canary_V1_RouteTable {
         self.init()
         model = split.model
         epoch = split.epoch
+        incarnation = split.incarnation
         sequence = split.sequence
         phase = Self.wirePhase(split.phase)
         rolloutID = split.rolloutID
@@ -47,7 +48,7 @@ extension RouteSplit {
         case .aborted: phase = .aborted
         case .unspecified, .steady, .UNRECOGNIZED: return nil
         }
-        self.init(model: table.model, epoch: table.epoch, sequence: table.sequence, phase: phase,
+        self.init(model: table.model, epoch: table.epoch, incarnation: table.incarnation, sequence: table.sequence, phase: phase,
                   rolloutID: table.rolloutID,
                   weights: table.weights.map { Weight(version: $0.version, weightPPM: $0.weightPpm) },
                   publishedMs: table.publishedMs)

@@ -16,8 +16,11 @@ public struct RouteSplit: Sendable, Equatable {
     }
 
     public var model: String
-    /// The coordinator epoch the sequence belongs to.
+    /// The journal the sequence belongs to (docs/route-tables.md).
     public var epoch: UInt64
+    /// The coordinator start that sends it: a restarted coordinator's
+    /// tables outrank every earlier start's, whatever their sequence.
+    public var incarnation: UInt64
     public var sequence: UInt64
     public var phase: RolloutPhase
     public var rolloutID: String
@@ -25,10 +28,11 @@ public struct RouteSplit: Sendable, Equatable {
     public var weights: [Weight]
     public var publishedMs: Int64
 
-    public init(model: String, epoch: UInt64, sequence: UInt64, phase: RolloutPhase, rolloutID: String,
-                weights: [Weight], publishedMs: Int64) {
+    public init(model: String, epoch: UInt64, incarnation: UInt64, sequence: UInt64, phase: RolloutPhase,
+                rolloutID: String, weights: [Weight], publishedMs: Int64) {
         self.model = model
         self.epoch = epoch
+        self.incarnation = incarnation
         self.sequence = sequence
         self.phase = phase
         self.rolloutID = rolloutID

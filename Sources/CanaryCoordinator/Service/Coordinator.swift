@@ -88,7 +88,7 @@ public final class Coordinator: Sendable {
             bound.set(nil)
             throw error
         }
-        logger.notice("coordinator epoch \(engine.epoch): ROUTER \(wire.router), PUB \(wire.publisher), journal \(config.journalPath)")
+        logger.notice("coordinator epoch \(engine.epoch) incarnation \(engine.incarnation): ROUTER \(wire.router), PUB \(wire.publisher), journal \(config.journalPath)")
         if let security, let store = engine.allowList {
             logger.notice("CURVE on both sockets: server key \(security.keyPair.publicKey) (fingerprint \(KeyFingerprint.of(security.keyPair.publicKey))), \(store.current.entries.count) agent keys allowed by \(store.path)")
         }

@@ -699,9 +699,22 @@ public nonisolated struct Canary_V1_RouteWeight: Sendable {
 }
 
 /// The full split of one model. Published on every change and at least once
-/// a second (it doubles as the coordinator's heartbeat). Tables of one model
-/// carry a strictly increasing sequence; an agent applies a table only if it
-/// is newer than the one it has, and asks for a snapshot on a gap.
+/// a second (it doubles as the coordinator's heartbeat), and only after the
+/// coordinator's journal committed it: no agent ever holds a table the
+/// journal does not have.
+///
+/// Generation: agents order the tables of one model by (epoch, incarnation,
+/// sequence) — docs/route-tables.md. An agent
+///   - applies the first table it receives after it starts (its route page
+///     keeps whatever it held until then: fail-static);
+///   - applies a table of another epoch (the journal was recreated: a new
+///     numbering) and asks for a snapshot;
+///   - of the same epoch, applies a table of a higher incarnation whatever its
+///     sequence (the coordinator restarted: its tables are the journal's,
+///     even when the journal is behind what the agent was sent), ignores one
+///     of a lower incarnation (a coordinator that has since restarted);
+///   - of the same epoch and incarnation, applies a higher sequence (asking
+///     for a snapshot when one was skipped) and ignores the same or a lower one.
 public nonisolated struct Canary_V1_RouteTable: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -709,10 +722,13 @@ public nonisolated struct Canary_V1_RouteTable: Sendable {
 
   public var model: String = String()
 
-  /// Changes when the coordinator's journal is recreated, so agents can tell
-  /// a fresh coordinator's sequence 1 from an old one.
+  /// Identifies the coordinator's journal: random when the journal is
+  /// created, unchanged across restarts on it. Another epoch is another
+  /// numbering.
   public var epoch: UInt64 = 0
 
+  /// Per model, grows by one with every table; journaled with the table and
+  /// resumed above the journal's highest after a restart.
   public var sequence: UInt64 = 0
 
   public var phase: Canary_V1_RolloutPhase = .unspecified
@@ -725,6 +741,13 @@ public nonisolated struct Canary_V1_RouteTable: Sendable {
 
   /// Unix time in milliseconds when the coordinator published it.
   public var publishedMs: Int64 = 0
+
+  /// Identifies this start of the coordinator on its journal: above the one
+  /// before it (journaled, made durable before any table is published) and
+  /// at least the start's Unix time in milliseconds, so a coordinator started
+  /// on a journal restored from a backup still outranks every earlier run.
+  /// 0 from a coordinator that predates the field (the sequence alone orders).
+  public var incarnation: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1457,7 +1480,7 @@ nonisolated extension Canary_V1_RouteWeight: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Canary_V1_RouteTable: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RouteTable"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}model\0\u{1}epoch\0\u{1}sequence\0\u{1}phase\0\u{3}rollout_id\0\u{1}weights\0\u{3}published_ms\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}model\0\u{1}epoch\0\u{1}sequence\0\u{1}phase\0\u{3}rollout_id\0\u{1}weights\0\u{3}published_ms\0\u{1}incarnation\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1472,6 +1495,7 @@ nonisolated extension Canary_V1_RouteTable: SwiftProtobuf.Message, SwiftProtobuf
       case 5: try { try decoder.decodeSingularStringField(value: &self.rolloutID) }()
       case 6: try { try decoder.decodeRepeatedMessageField(value: &self.weights) }()
       case 7: try { try decoder.decodeSingularInt64Field(value: &self.publishedMs) }()
+      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.incarnation) }()
       default: break
       }
     }
@@ -1499,6 +1523,9 @@ nonisolated extension Canary_V1_RouteTable: SwiftProtobuf.Message, SwiftProtobuf
     if self.publishedMs != 0 {
       try visitor.visitSingularInt64Field(value: self.publishedMs, fieldNumber: 7)
     }
+    if self.incarnation != 0 {
+      try visitor.visitSingularUInt64Field(value: self.incarnation, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1510,6 +1537,7 @@ nonisolated extension Canary_V1_RouteTable: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.rolloutID != rhs.rolloutID {return false}
     if lhs.weights != rhs.weights {return false}
     if lhs.publishedMs != rhs.publishedMs {return false}
+    if lhs.incarnation != rhs.incarnation {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
