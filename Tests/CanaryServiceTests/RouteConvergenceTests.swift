@@ -94,9 +94,9 @@ struct RouteConvergenceTests {
         // Crash. The disk has room again. The agent of its own crashes too
         // and starts again while the coordinator is down: its page keeps
         // the table (fail-static).
-        daemon.kill()
+        await daemon.kill()
         try fault.clear()
-        agentDaemon.kill()
+        await agentDaemon.kill()
         agentDaemon = try Daemon(["agent", "--config", "\(dir)/agent.yaml"], logPath: "\(dir)/agent-2.log")
         let agentUp = await eventually(timeout: .seconds(10)) { agentDaemon.log.contains("route page") || !agentDaemon.isRunning }
         #expect(agentUp && agentDaemon.isRunning, "the agent did not restart: \(agentDaemon.log)")
@@ -115,15 +115,15 @@ struct RouteConvergenceTests {
         // Crash again; restarted on the backup taken at step 1, behind what
         // every page holds (#\(aborted.sequence), aborted): the pages take
         // the backup's table, and the rollout it resumed can be aborted.
-        daemon.kill()
+        await daemon.kill()
         daemon = try Daemon(arguments(backupPath), logPath: "\(dir)/coordinator-3.log")
         let restored = try await restarted("backup", backupPath)
         #expect(restored.sequence == first.sequence && restored.sequence < aborted.sequence)
         _ = try await abort("backup")
 
         for agent in agents { await agent.stop() }
-        agentDaemon.terminate()
-        daemon.terminate()
+        await agentDaemon.terminate()
+        await daemon.terminate()
 
         /// Waits for the restarted coordinator and its fleet (every agent
         /// said hello to it), then for every page to hold the journal's table.
