@@ -250,8 +250,10 @@ let package = Package(
             dependencies: [
                 "CanaryAgent", "CanaryConfig", "CanaryCoordinator", "CanaryCLI", "CanaryCore", "CanaryWire", "CanaryShm",
                 "ZeroMQ", "CanaryAPI", "CanaryHTTP", .product(name: "Logging", package: "swift-log"),
-                // ReadModelTests rewinds a journal to its pre-v3 schema.
+                // ReadModelTests rewinds a journal to its pre-v3 schema; JournalOutageTests checkpoints one.
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // JournalOutageTests' webhook receiver.
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),
