@@ -141,11 +141,19 @@ struct JournalOutageTests {
         try volume.fill(journal: journalPath)
         let down = try await eventually(timeout: .seconds(10)) { try await TestHTTP.request("GET", url + "/healthz").status == 503 }
         try #require(down, "/healthz never said the journal cannot commit: \(daemon.log)")
-        let unackedBefore = await baseline.agent.health().unacked + canary.agent.health().unacked
-        let piled = await eventually(timeout: .seconds(10)) {
-            await baseline.agent.health().unacked + canary.agent.health().unacked >= unackedBefore + 10
+        // Long enough for the agents to resend (after 2 s unacked) and for
+        // the rollout to have advanced had it been deciding (1 s bakes).
+        func held() async -> (unacked: Int, resent: UInt64) {
+            let (a, b) = (await baseline.agent.health(), await canary.agent.health())
+            return (a.unacked + b.unacked, a.windowsResent + b.windowsResent)
         }
-        #expect(piled, "windows were acked while the journal was full")
+        let before = await held()
+        var now = before
+        let piled = await eventually(timeout: .seconds(10)) {
+            now = await held()
+            return now.resent >= before.resent + 10 && now.unacked >= before.unacked + 30
+        }
+        #expect(piled, "while the journal was full, resent windows were acked: unacked \(before.unacked) → \(now.unacked), resent \(before.resent) → \(now.resent)")
         daemon.kill()
         volume.unfill()
         daemon = try Daemon(arguments, logPath: "\(dir)/coordinator-2.log")
