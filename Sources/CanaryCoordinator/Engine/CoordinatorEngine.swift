@@ -16,6 +16,8 @@ import Logging
 /// batch — and acked only after that transaction committed. Decisions reach
 /// their sinks (DecisionSink.swift) the same way: the journal and the route
 /// book within the step, everything that shows or sends them after it.
+/// A commit that fails drops its step, puts memory back as the journal has
+/// it and stops the deciding until the journal commits again (Durability.swift).
 ///
 /// The actor runs on a thread of its own (``DedicatedThreadExecutor``): its
 /// synchronous SQLite commits never occupy a thread of the cooperative pool.
