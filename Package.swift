@@ -254,8 +254,10 @@ let package = Package(
                 "ZeroMQ", "CanaryAPI", "CanaryHTTP", .product(name: "Logging", package: "swift-log"),
                 // LoopLatencyProbe asks NIO's shared event loops how late they run.
                 .product(name: "NIOPosix", package: "swift-nio"),
-                // ReadModelTests rewinds a journal to its pre-v3 schema.
+                // ReadModelTests rewinds a journal to its pre-v3 schema; JournalOutageTests checkpoints one.
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // JournalOutageTests' webhook receiver.
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

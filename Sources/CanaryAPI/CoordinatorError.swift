@@ -37,10 +37,14 @@ public struct CoordinatorError: Error, Sendable, Equatable, CustomStringConverti
 
         /// Every connection is busy (requests in progress, event streams): retry after `Retry-After` seconds.
         public static let unavailable = Code("unavailable", 503)
+        /// The journal cannot commit (disk full, I/O error, read-only): nothing was
+        /// changed; retry once `/healthz` is 200 again.
+        public static let journalUnavailable = Code("journal_unavailable", 503)
 
         static let known: [Code] = [
             .badRequest, .invalidPlan, .unauthorized, .notFound, .methodNotAllowed, .conflict,
             .payloadTooLarge, .unsupportedMediaType, .internalError, .unavailable,
+            .journalUnavailable,
         ]
 
         /// The code a received `error.code` names; a name this build does not

@@ -6,16 +6,20 @@ import Foundation
 /// ```yaml
 /// webhooks:
 ///   - url: https://hooks.slack.com/services/T000/B000/XXXX
-///     events: [advance, pause, promote, rollback, abort]   # default: these five
+///     events: [advance, pause, promote, rollback, abort]   # default: these five and the
+///                                                          # journal's (journal_unavailable, journal_recovered)
 ///     timeout: 5s                                          # per attempt
 /// ```
 public struct WebhookConfig: Sendable, Equatable {
     public var url: URL
-    /// Decision actions that notify (`DecisionAction` raw values).
+    /// Decision actions that notify (`DecisionAction` raw values), and the
+    /// journal outage events.
     public var events: Set<String>
     public var timeoutMs: Int64
 
-    public static let defaultEvents: Set<String> = ["advance", "pause", "promote", "rollback", "abort"]
+    public static let defaultEvents = Set(["advance", "pause", "promote", "rollback", "abort"]).union(journalEvents)
+    /// Said once when the journal stops committing and once when it is back.
+    public static let journalEvents: Set<String> = ["journal_unavailable", "journal_recovered"]
 
     public init(url: URL, events: Set<String> = WebhookConfig.defaultEvents, timeoutMs: Int64 = 5_000) {
         self.url = url
@@ -31,7 +35,7 @@ public struct WebhookConfig: Sendable, Equatable {
         // Every key is read before giving up, so all its issues are reported.
         let urlNode = item.required("url")
         let text = urlNode?.string()
-        let actions = DecisionAction.allCases.map(\.rawValue)
+        let actions = DecisionAction.allCases.map(\.rawValue) + Self.journalEvents.sorted()
         let events = item["events"]?.list(of: { $0.oneOf(actions, what: "event") })
         let timeoutMs = item["timeout"]?.durationMs(in: 100...120_000)
         guard let urlNode, let text else { return nil }

@@ -16,6 +16,8 @@ import Logging
 /// batch — and acked only after that transaction committed. Decisions reach
 /// their sinks (DecisionSink.swift) the same way: the journal and the route
 /// book within the step, everything that shows or sends them after it.
+/// A commit that fails drops its step, puts memory back as the journal has
+/// it and stops the deciding until the journal commits again (Durability.swift).
 ///
 /// The actor runs on a thread of its own (``DedicatedThreadExecutor``): its
 /// synchronous SQLite commits never occupy a thread of the cooperative pool.
@@ -46,8 +48,17 @@ public actor CoordinatorEngine {
     var lastPublishMs: Int64 = 0
     var lastMetricsMs: Int64 = 0
     var lastSnapshotMs: [String: Int64] = [:]
-    /// The step not yet committed (kept and retried when a commit fails).
+    /// The step not yet committed (dropped, and memory put back, when its commit fails).
     var pending = PendingStep()
+    /// Whether the journal commits; while it does not, nothing is decided (Durability.swift).
+    var journalHealth = JournalHealth()
+    /// False while a failed commit's memory could not yet be rebuilt from the journal.
+    var memoryIsJournal = true
+    /// The route book and the second buckets as of the last commit: what a
+    /// failed commit puts back, and the tables that are republished. Both
+    /// small, and copied on write.
+    var committedRoutes: RouteBook
+    var committedAggregates = SecondAggregates()
     public internal(set) var counters = WireCounters()
     /// Per allowed key: the agents it speaks for and what it had refused.
     var keyLedger: KeyLedger
@@ -70,6 +81,7 @@ public actor CoordinatorEngine {
         incarnation = recovered.incarnation
         fleet = recovered.fleet
         routes = recovered.routes
+        committedRoutes = recovered.routes
         registry = recovered.registry
         readModel = recovered.readModel
         models = ModelBook(maxModels: config.limits.maxModels, maxVersionsPerModel: config.limits.maxVersionsPerModel)
@@ -80,7 +92,8 @@ public actor CoordinatorEngine {
     /// Counts the staged windows: feeds them to the rollouts, journals the
     /// step in one transaction, then returns the acks and any new route tables.
     public func flush(nowMs: Int64) -> [Outbound] {
-        guard !staged.isEmpty || !pending.isEmpty else { return [] }
+        // Nothing is staged while the journal fails; `tick` probes it.
+        guard journalHealth.isCommitting, !staged.isEmpty || !pending.isEmpty else { return [] }
         let windows = staged
         staged.removeAll()
         var acks: [Outbound] = []
@@ -94,12 +107,11 @@ public actor CoordinatorEngine {
                 acks.append(contentsOf: refuseAtMerge(window, routingID: routingID, problem: problem, nowMs: nowMs))
                 continue
             }
-            guard fleet.count(agentID: window.agentID, epoch: window.agentEpoch, sequence: window.sequence, endMs: window.endMs, nowMs: nowMs) else {
+            guard fleet.count(agentID: window.agentID, epoch: window.agentEpoch, sequence: window.sequence) else {
                 continue
             }
-            counters.countedWindows += 1
             aggregates.add(window)
-            metrics.counted(window)
+            pending.counted.append(window)
             if fleet.isLive(window.agentID) {
                 let step = registry.feed(window, nowMs: nowMs)
                 for id in step.fed { fed[id, default: []].append(window) }
@@ -132,23 +144,23 @@ public actor CoordinatorEngine {
             DedupeRecord(agentID: mark.agentID, agentEpoch: Int64(bitPattern: mark.epoch), contiguous: Int64(bitPattern: mark.set.contiguous),
                          aboveJSON: Self.json(mark.set.above.sorted()), updatedMs: nowMs)
         }
-        // Not durable: withhold the acks so the agents resend, and keep the
-        // decisions and tables back. The in-memory marks make the resends
-        // count as duplicates, so the live state stays exact; only a crash
-        // now could lose them.
-        guard let released = commit() else { return [] }
+        // Not durable: no ack (the agents resend), no decision, no table;
+        // the memory this flush changed is put back (Durability.swift).
+        guard let released = commit(nowMs: nowMs) else { return [] }
         return released + acks
     }
 
     /// Time passes: staleness, bake time and deadlines, the periodic
     /// re-publication of every route table the journal committed (a table
     /// decided in this tick goes out with the commit below, never before).
+    /// While the journal fails, only liveness, that republication and the probe.
     public func tick(nowMs: Int64) -> [Outbound] {
         var out: [Outbound] = []
         let transitions = fleet.sweep(nowMs: nowMs)
         for transition in transitions { noteTransition(transition, nowMs: nowMs) }
         if !transitions.isEmpty { registry.noteStaleAgents(in: fleet, nowMs: nowMs) }
-        for id in registry.activeIDs {
+        let deciding = probeJournal(nowMs: nowMs)
+        for id in registry.activeIDs where deciding {
             let decisions = registry.handle(.tick(nowMs), id: id, nowMs: nowMs)
             decide(decisions)
             // Windows are snapshotted when counted and decisions at once;
@@ -160,8 +172,8 @@ public actor CoordinatorEngine {
         }
         if nowMs - lastPublishMs >= config.republishMs {
             lastPublishMs = nowMs
-            for model in routes.tables.keys.sorted() {
-                if var table = routes.tables[model] {
+            for model in committedRoutes.tables.keys.sorted() {
+                if var table = committedRoutes.tables[model] {
                     table.publishedMs = nowMs
                     out.append(.publish(.routeTable(Canary_V1_RouteTable(table))))
                 }
@@ -173,7 +185,9 @@ public actor CoordinatorEngine {
                 events.publish(type: "rollout", RolloutView(entry: entry))
             }
         }
-        return out + (commit() ?? [])
+        guard deciding else { return out }
+        defer { noteJournalRecovery(nowMs: nowMs) }
+        return out + (commit(nowMs: nowMs) ?? [])
     }
 
     // MARK: - The step
@@ -212,21 +226,31 @@ public actor CoordinatorEngine {
         pending.views[id] = (view, viewJSON)
     }
 
-    /// Commits the pending step; once durable, hands its decisions to the
-    /// sinks that show or send them and returns the route tables to
-    /// publish. Nil when the commit failed: everything stays pending.
-    func commit() -> [Outbound]? {
+    /// Commits the pending step; once durable, counts its windows, hands
+    /// its decisions to the sinks that show or send them and returns the
+    /// route tables to publish. Nil when the commit failed: the step is
+    /// dropped and memory put back as the journal has it (Durability.swift).
+    func commit(nowMs: Int64) -> [Outbound]? {
         guard !pending.isEmpty else { return [] }
         do {
             try journal.commit(pending.batch)
         } catch {
-            counters.journalFailures += 1
-            logger.error("\(error)")
+            journalFailed(error, nowMs: nowMs)
             return nil
         }
         let step = pending
         pending = PendingStep()
         routes.committed(step.tables)
+        // Taken after `committed`: a restore (Durability.swift) puts back
+        // the decided tables too, so a decision redone after a failed step
+        // is seen as a change and gets its table.
+        committedRoutes = routes
+        committedAggregates = aggregates
+        counters.countedWindows += UInt64(step.counted.count)
+        for window in step.counted {
+            fleet.noteCounted(agentID: window.agentID, epoch: window.agentEpoch, endMs: window.endMs, nowMs: nowMs)
+            metrics.counted(window)
+        }
         var sinks: [any DecisionSink] = [events, metrics, notifier, DecisionLog(logger: logger)]
         for decision in step.decided {
             for index in sinks.indices { sinks[index].take(decision) }
@@ -247,6 +271,8 @@ public actor CoordinatorEngine {
 /// acted on only once that batch committed.
 struct PendingStep: Sendable {
     var batch = JournalBatch()
+    /// Windows this step counts: on the agents' statuses and `/metrics` once it committed.
+    var counted: [Window] = []
     var decided: [Decided] = []
     var tables: [RouteSplit] = []
     /// Snapshotted views for the read model, by rollout id.
@@ -257,6 +283,6 @@ struct PendingStep: Sendable {
     var agents: [AgentStatus] = []
 
     var isEmpty: Bool {
-        batch.isEmpty && decided.isEmpty && tables.isEmpty && views.isEmpty && seconds.isEmpty && agents.isEmpty
+        batch.isEmpty && counted.isEmpty && decided.isEmpty && tables.isEmpty && views.isEmpty && seconds.isEmpty && agents.isEmpty
     }
 }

@@ -8,6 +8,7 @@ import Foundation
 extension CoordinatorEngine {
     /// Starts a rollout from a plan's YAML text.
     public func start(planSource: String, file: String = "plan", nowMs: Int64) throws(CoordinatorError) -> (RolloutView, [Outbound]) {
+        try requireJournal("start a rollout")
         let plan: RolloutPlan
         do {
             plan = try RolloutPlan.parse(yaml: planSource, file: file)
@@ -30,7 +31,7 @@ extension CoordinatorEngine {
                                                 reason: "rollout \(plan.name) started: \(plan.model) \(plan.baseline)→\(plan.canary)",
                                                 payloadJSON: Self.json(plan)))
         decide(registry.handle(.start(at: nowMs), id: id, nowMs: nowMs))
-        return try commitAnswer(id, nowMs: nowMs, failure: "the rollout started but could not be journaled; see the coordinator log")
+        return try commitAnswer(id, nowMs: nowMs, what: "start a rollout")
     }
 
     /// An operator command; refused with a sentence when the phase forbids it.
@@ -43,6 +44,7 @@ extension CoordinatorEngine {
             }
             throw CoordinatorError(.conflict, "cannot \(Self.name(command)) rollout \(rolloutID): \(machine.rejection(of: command) ?? "it is \(machine.phase.rawValue)")")
         }
+        try requireJournal("\(Self.name(command)) rollout \(rolloutID)")
         if let why = entry.machine.rejection(of: command) {
             throw CoordinatorError(.conflict, "cannot \(Self.name(command)) rollout \(rolloutID): \(why)")
         }
@@ -50,15 +52,21 @@ extension CoordinatorEngine {
         pending.batch.events.append(EventRecord(rolloutID: rolloutID, tMs: nowMs, kind: "command", action: Self.name(command),
                                                 reason: "operator asked to \(Self.name(command))", payloadJSON: Self.json(command)))
         decide(decisions)
-        return try commitAnswer(rolloutID, nowMs: nowMs, failure: "the command was applied but could not be journaled; see the coordinator log")
+        return try commitAnswer(rolloutID, nowMs: nowMs, what: "\(Self.name(command)) rollout \(rolloutID)")
     }
 
     /// Snapshots the rollout, commits, and answers with its view, or with
-    /// an error when the journal refused: success is only said once durable.
-    private func commitAnswer(_ id: String, nowMs: Int64, failure: String) throws(CoordinatorError) -> (RolloutView, [Outbound]) {
+    /// 503 when the journal refused: success is only said once durable,
+    /// and a refused call leaves nothing behind (the failed commit put the
+    /// engine back as the journal has it).
+    private func commitAnswer(_ id: String, nowMs: Int64, what: String) throws(CoordinatorError) -> (RolloutView, [Outbound]) {
         snapshot(id, nowMs: nowMs)
-        guard let out = commit(), let entry = registry[id] else {
-            throw CoordinatorError(.internalError, failure)
+        guard let out = commit(nowMs: nowMs) else {
+            throw journalHealth.failure.map { Self.journalRefusal(what, $0) }
+                ?? CoordinatorError(.internalError, "could not \(what): the journal refused the commit; see the coordinator log")
+        }
+        guard let entry = registry[id] else {
+            throw CoordinatorError(.internalError, "could not \(what): rollout \(id) is gone after its commit")
         }
         return (RolloutView(entry: entry), out)
     }

@@ -43,12 +43,7 @@ struct Recovery {
             }
         }
         var fleet = Fleet(staleAfterMs: config.staleAfterMs, maxAgents: config.limits.maxAgents)
-        fleet.restore(marks: try journal.dedupeMarks().map { mark in
-            let above = (try? JSONDecoder().decode([UInt64].self, from: Data(mark.aboveJSON.utf8))) ?? []
-            // Bit patterns, as written (CoordinatorEngine.flush): never a trap.
-            return (agentID: mark.agentID, epoch: UInt64(bitPattern: mark.agentEpoch),
-                    set: SequenceSet(contiguous: UInt64(bitPattern: mark.contiguous), above: Set(above.prefix(4_096))))
-        })
+        fleet.restore(marks: try marks(journal: journal))
         // Finished rollouts come from their stored summaries; the active
         // ones from the machines just rebuilt, which include the windows
         // replayed after their last snapshot.
@@ -76,6 +71,16 @@ struct Recovery {
         return Recovery(epoch: epoch, incarnation: incarnation, fleet: fleet, routes: routes, registry: registry, readModel: readModel)
     }
 
+    /// The window de-duplication marks as journaled.
+    static func marks(journal: Journal) throws(JournalError) -> [(agentID: String, epoch: UInt64, set: SequenceSet)] {
+        try journal.dedupeMarks().map { mark in
+            let above = (try? JSONDecoder().decode([UInt64].self, from: Data(mark.aboveJSON.utf8))) ?? []
+            // Bit patterns, as written (CoordinatorEngine.flush): never a trap.
+            return (agentID: mark.agentID, epoch: UInt64(bitPattern: mark.agentEpoch),
+                    set: SequenceSet(contiguous: UInt64(bitPattern: mark.contiguous), above: Set(above.prefix(4_096))))
+        }
+    }
+
     /// Each active rollout: its snapshot, then the windows counted after it,
     /// in order — never trusted blindly. A state that does not decode, or
     /// decodes into something that fails its checks (`integrityProblem`:
@@ -83,7 +88,7 @@ struct Recovery {
     /// range), is quarantined: left out of the registry, shown in the API
     /// with the error, logged; every other rollout resumes. A logged window
     /// that no longer merges is refused by its machine (counted there).
-    private static func rollouts(journal: Journal, config: CoordinatorConfig, logger: Logger) throws(JournalError)
+    static func rollouts(journal: Journal, config: CoordinatorConfig, logger: Logger) throws(JournalError)
         -> (RolloutRegistry, [(RolloutRecord, String)]) {
         var registry = RolloutRegistry()
         var quarantined: [(RolloutRecord, String)] = []

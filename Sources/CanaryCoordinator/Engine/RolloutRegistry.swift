@@ -106,6 +106,11 @@ struct RolloutRegistry: Sendable {
         fleet.agents.values.filter { $0.stale && $0.model == model }.map(\.agentID).sorted()
     }
 
+    /// The decision a rollout shows as its last (a rebuilt machine has none of its own).
+    mutating func setLastDecision(_ decision: Decision?, id: String) {
+        entries[id]?.lastDecision = decision
+    }
+
     /// The time of the rollout's latest journaled snapshot.
     mutating func touch(_ id: String, nowMs: Int64) {
         entries[id]?.updatedMs = nowMs

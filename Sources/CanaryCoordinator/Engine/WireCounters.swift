@@ -5,6 +5,8 @@ public struct WireCounters: Sendable, Equatable, Codable {
     public var countedWindows: UInt64 = 0
     public var duplicateWindows: UInt64 = 0
     public var journalFailures: UInt64 = 0
+    /// Windows neither counted nor acked because the journal could not commit (the agents resend them).
+    public var withheldWindows: UInt64 = 0
     /// Fleet entries evicted at a limit (`limits:`), oldest silent first.
     public var evictedAgents: UInt64 = 0
     public var evictedModels: UInt64 = 0

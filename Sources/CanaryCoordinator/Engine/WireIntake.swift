@@ -7,7 +7,8 @@ import Logging
 /// de-duplicated and staged for the next ``CoordinatorEngine/flush(nowMs:)``.
 /// The ack policy lives here too: a counted window is acked after the commit
 /// that counted it, a resent counted one at once (as a duplicate), a resent
-/// staged one never (its first copy's ack follows). Protobuf types stop at
+/// staged one never (its first copy's ack follows), and while the journal
+/// fails none that is not durable already. Protobuf types stop at
 /// this edge: what is staged is a domain `Window`.
 extension CoordinatorEngine {
     /// Handles one message from the ROUTER (`frames` without the routing id);
@@ -83,10 +84,17 @@ extension CoordinatorEngine {
             return refuse(wire, routingID: routingID, reason: "histogram_settings_mismatch",
                           message: "window histogram settings \(window.latency.settings) differ from the fleet's \(config.histogram)", nowMs: nowMs)
         }
-        if fleet.isDuplicate(agentID: wire.agentID, epoch: wire.agentEpoch, sequence: wire.sequence) {
+        // The marks are the journal's (a failed commit rebuilds them), so
+        // a duplicate's original is durable: acking it is safe.
+        if memoryIsJournal, fleet.isDuplicate(agentID: wire.agentID, epoch: wire.agentEpoch, sequence: wire.sequence) {
             counters.duplicateWindows += 1
-            _ = fleet.count(agentID: wire.agentID, epoch: wire.agentEpoch, sequence: wire.sequence, endMs: wire.endMs, nowMs: nowMs)
+            _ = fleet.count(agentID: wire.agentID, epoch: wire.agentEpoch, sequence: wire.sequence)
             return [.reply(routingID: routingID, .ack(Self.ack(agentID: wire.agentID, epoch: wire.agentEpoch, sequence: wire.sequence, duplicate: true)))]
+        }
+        guard journalHealth.isCommitting else {
+            // Not counted, not acked: the agent keeps it and resends (Durability.swift).
+            counters.withheldWindows += 1
+            return []
         }
         if staged.contains(where: { $0.window.agentID == wire.agentID && $0.window.agentEpoch == wire.agentEpoch && $0.window.sequence == wire.sequence }) {
             // The first copy is staged, not yet durable: its ack follows the
@@ -133,6 +141,7 @@ extension CoordinatorEngine {
     /// aggregates and `/metrics` series go with it.
     func forget(_ eviction: ModelBook.Eviction, nowMs: Int64) {
         aggregates.forget(model: eviction.model, versions: eviction.versions)
+        committedAggregates.forget(model: eviction.model, versions: eviction.versions)
         metrics.forget(model: eviction.model, versions: eviction.versions)
         if eviction.wholeModel { counters.evictedModels += 1 } else { counters.evictedVersions += UInt64(eviction.versions.count) }
         let what = eviction.wholeModel ? "model \(eviction.model.prefix(256))" : "version \(eviction.model.prefix(256))/\(eviction.versions.first?.prefix(256) ?? "")"
@@ -190,7 +199,7 @@ extension CoordinatorEngine {
     }
 
     private func snapshotReplies(model: String, routingID: [UInt8]) -> [Outbound] {
-        guard let table = routes.tables[model] else { return [] }
+        guard let table = committedRoutes.tables[model] else { return [] }
         return [.reply(routingID: routingID, .routeTable(Canary_V1_RouteTable(table)))]
     }
 

@@ -107,8 +107,10 @@ public struct Fleet: Sendable {
         counted[AgentEpoch(agentID: agentID, epoch: epoch)]?.contains(sequence) ?? false
     }
 
-    /// Marks a window counted; returns false (and counts a duplicate) when it was already.
-    public mutating func count(agentID: String, epoch: UInt64, sequence: UInt64, endMs: Int64, nowMs: Int64) -> Bool {
+    /// Marks a window counted; returns false (and counts a duplicate) when
+    /// it was already. The agent's own counts follow the commit
+    /// (``noteCounted(agentID:epoch:endMs:nowMs:)``).
+    public mutating func count(agentID: String, epoch: UInt64, sequence: UInt64) -> Bool {
         let key = AgentEpoch(agentID: agentID, epoch: epoch)
         var set = counted[key] ?? SequenceSet()
         guard set.insert(sequence) else {
@@ -125,15 +127,29 @@ public struct Fleet: Sendable {
             forget(AgentEpoch(agentID: agentID, epoch: oldest))
         }
         epochs[agentID] = known
-        if var status = agents[agentID] {
-            status.windowsCounted += 1
-            status.lastWindowReceivedMs = nowMs
-            status.lastWindowEndMs = max(status.lastWindowEndMs ?? endMs, endMs)
-            // A restarted agent has a newer epoch; resends of the old one do not count as its identity.
-            if epoch > status.agentEpoch { status.agentEpoch = epoch }
-            agents[agentID] = status
-        }
         return true
+    }
+
+    /// A window marked by ``count(agentID:epoch:sequence:)`` whose step committed.
+    public mutating func noteCounted(agentID: String, epoch: UInt64, endMs: Int64, nowMs: Int64) {
+        guard var status = agents[agentID] else { return }
+        status.windowsCounted += 1
+        status.lastWindowReceivedMs = nowMs
+        status.lastWindowEndMs = max(status.lastWindowEndMs ?? endMs, endMs)
+        // A restarted agent has a newer epoch; resends of the old one do not count as its identity.
+        if epoch > status.agentEpoch { status.agentEpoch = epoch }
+        agents[agentID] = status
+    }
+
+    /// Replaces every de-duplication mark with the journal's, after a
+    /// commit failed: marks of windows it did not count must not make
+    /// their resends look like duplicates. Agents' statuses stay.
+    public mutating func resetMarks(to marks: [(agentID: String, epoch: UInt64, set: SequenceSet)]) {
+        counted.removeAll()
+        epochs.removeAll()
+        changedMarks.removeAll()
+        forgottenMarks.removeAll()
+        restore(marks: marks)
     }
 
     public mutating func countRejected(agentID: String) {

@@ -122,15 +122,19 @@ struct APIRoutes: Sendable {
         }
     }
 
+    /// 503 while the journal cannot commit: the coordinator then decides
+    /// nothing, so a supervisor should know (the cause is in `journal`).
     private func health() async -> Response {
         let agents = await engine.agentStatuses()
+        let journal = await engine.journalStatus
         return JSONResponse.ok(HealthDocument(
-            status: "ok", epoch: engine.epoch, agents: agents.count, staleAgents: agents.filter(\.stale).count,
-            activeRollouts: engine.readModel.activeCount,
-            journalMode: (try? await engine.journal.readJournalMode()) ?? "unknown"))
+            status: journal.healthy ? "ok" : "journal_unavailable", epoch: engine.epoch, agents: agents.count,
+            staleAgents: agents.filter(\.stale).count, activeRollouts: engine.readModel.activeCount,
+            journalMode: (try? await engine.journal.readJournalMode()) ?? "unknown", journal: journal),
+            status: journal.healthy ? .ok : .serviceUnavailable)
     }
 
-    /// Server-sent events: `event: decision|rollout|agent`, `data: <json>`,
+    /// Server-sent events: `event: decision|rollout|agent|metrics|journal`, `data: <json>`,
     /// plus a comment every 15 s so proxies keep the connection open. The
     /// two sources run as child tasks of the response's own writer, so a
     /// client that goes away (the write fails) or the hub closing (shutdown)

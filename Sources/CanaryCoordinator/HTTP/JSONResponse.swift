@@ -18,6 +18,9 @@ enum JSONResponse {
     }
 
     static func error(_ error: CoordinatorError) -> Response {
-        ok(ErrorEnvelope(error), status: HTTPResponse.Status(code: error.code.httpStatus))
+        var response = ok(ErrorEnvelope(error), status: HTTPResponse.Status(code: error.code.httpStatus))
+        // The journal is tried again every second (JournalHealth.probeMs).
+        if error.code == .journalUnavailable { response.headers[.retryAfter] = "1" }
+        return response
     }
 }

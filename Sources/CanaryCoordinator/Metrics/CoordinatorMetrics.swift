@@ -157,6 +157,16 @@ public final class CoordinatorMetrics: Sendable {
         }
         advance("canary_journal_failures_total", labels: [], to: counters.journalFailures,
                 help: "Journal transactions that failed (acks withheld; agents resend).")
+        let journal = await engine.journalStatus
+        registry.gauge("canary_journal_healthy", labels: [],
+                       help: "1 while the journal commits; 0 while it cannot (nothing decided, acked or published until it can).")
+            .set(journal.healthy ? 1.0 : 0.0)
+        for (cause, count) in await engine.journalFailuresByCause {
+            advance("canary_journal_commit_failures_total", labels: [("cause", cause)], to: count,
+                    help: "Journal commits (and probes) that failed, by cause: disk_full, io_error, read_only, busy, corrupt, cannot_open, other.")
+        }
+        advance("canary_windows_withheld_total", labels: [], to: counters.withheldWindows,
+                help: "Windows neither counted nor acked because the journal could not commit (the agents resend them).")
         if engine.allowList != nil { recordKeys(await engine.keysDocument()) }
         advance("canary_fleet_evictions_total", labels: [("kind", "agent")], to: counters.evictedAgents,
                 help: "Fleet entries evicted because a limit was reached (oldest silent first), by kind.")

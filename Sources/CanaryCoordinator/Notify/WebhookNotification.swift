@@ -2,7 +2,9 @@ import CanaryAPI
 import CanaryCore
 import Foundation
 
-/// The JSON a webhook receives for one decision. `text` makes it a valid
+/// The JSON a webhook receives for one decision, or for the start and the
+/// end of a journal outage (`journal_unavailable`, `journal_recovered`:
+/// `journal` instead of `rollout` and `decision`). `text` makes it a valid
 /// Slack (and Mattermost, Teams-compatible) incoming-webhook message as is;
 /// `id` is the same on every retry so receivers can drop a repeat.
 public struct WebhookNotification: Codable, Sendable, Equatable {
@@ -19,11 +21,17 @@ public struct WebhookNotification: Codable, Sendable, Equatable {
     }
 
     public var id: String
-    /// The decision's action: advance, pause, promote, rollback, abort, …
+    /// The decision's action (advance, pause, promote, rollback, abort, …),
+    /// or `journal_unavailable` / `journal_recovered`.
     public var event: String
     public var text: String
-    public var rollout: Rollout
-    public var decision: Decision
+    public var rollout: Rollout?
+    public var decision: Decision?
+    /// The journal's state, on the journal events.
+    public var journal: JournalStatus?
+
+    public static let journalUnavailable = "journal_unavailable"
+    public static let journalRecovered = "journal_recovered"
 
     init(_ event: DecisionEvent, rollout view: RolloutView) {
         let decision = event.decision
@@ -34,6 +42,20 @@ public struct WebhookNotification: Codable, Sendable, Equatable {
                           canaryWeightPPM: decision.weightsPPM[view.canary] ?? 0)
         self.decision = decision
         text = Self.sentence(decision, view: view)
+    }
+
+    /// A journal outage began (`status` says why) or ended (it began at `outageSinceMs`).
+    init(journal status: JournalStatus, event: String, nowMs: Int64, outageSinceMs: Int64?) {
+        let since = status.sinceMs ?? outageSinceMs ?? nowMs
+        id = "journal/\(since)/\(event)"
+        self.event = event
+        journal = status
+        if event == Self.journalUnavailable {
+            text = ":rotating_light: *Canary* coordinator journal cannot commit (\(status.cause ?? "unknown")): rollouts are frozen, route tables stay as they are, agents keep their windows — \(status.message ?? "")"
+        } else {
+            let seconds = Double(nowMs - since) / 1000
+            text = ":white_check_mark: *Canary* coordinator journal commits again after \(String(format: "%.0f", seconds)) s: rollouts resume, agents resend what was not acked"
+        }
     }
 
     static func sentence(_ decision: Decision, view: RolloutView) -> String {

@@ -33,8 +33,17 @@ public final class WebhookNotifier: Sendable {
     func enqueue(_ event: DecisionEvent, rollout: RolloutView) {
         let action = event.decision.action.rawValue
         guard webhooks.contains(where: { $0.events.contains(action) }) else { return }
-        let notification = WebhookNotification(event, rollout: rollout)
-        for (hook, queue) in zip(webhooks, queues) where hook.events.contains(action) {
+        enqueue(WebhookNotification(event, rollout: rollout))
+    }
+
+    /// Queues the start or the end of a journal outage (once each per outage: JournalHealth.swift).
+    func enqueue(journal status: JournalStatus, event: String, nowMs: Int64, outageSinceMs: Int64? = nil) {
+        guard webhooks.contains(where: { $0.events.contains(event) }) else { return }
+        enqueue(WebhookNotification(journal: status, event: event, nowMs: nowMs, outageSinceMs: outageSinceMs))
+    }
+
+    private func enqueue(_ notification: WebhookNotification) {
+        for (hook, queue) in zip(webhooks, queues) where hook.events.contains(notification.event) {
             if case .dropped = queue.continuation.yield(notification) {
                 logger.error("webhooks: queue for \(hook.url.absoluteString) full, notification \(notification.id) dropped")
             }

@@ -39,7 +39,8 @@ final class RunningCoordinator: Sendable {
 
     static func start(journalPath: String? = nil, router: String = "tcp://127.0.0.1:*",
                       publisher: String = "tcp://127.0.0.1:*", staleAfterMs: Int64 = 3_000,
-                      token: String? = nil, curve: CoordinatorCurveConfig? = nil, limits: FleetLimits = FleetLimits()) async throws -> RunningCoordinator {
+                      token: String? = nil, curve: CoordinatorCurveConfig? = nil, limits: FleetLimits = FleetLimits(),
+                      webhooks: [WebhookConfig] = []) async throws -> RunningCoordinator {
         var config = CoordinatorConfig()
         config.routerEndpoint = router
         config.publishEndpoint = publisher
@@ -50,6 +51,7 @@ final class RunningCoordinator: Sendable {
         config.apiToken = token
         config.curve = curve
         config.limits = limits
+        config.webhooks = webhooks
         let coordinator = try Coordinator(config: config, logger: testLogger)
         let task = Task { try await coordinator.run() }
         guard let endpoints = await coordinator.endpoints() else {

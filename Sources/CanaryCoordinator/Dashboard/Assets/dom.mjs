@@ -36,6 +36,18 @@ export function showMessage(text, kind) {
   if (kind === 'ok') showMessage.timer = setTimeout(() => { box.hidden = true; }, 6000);
 }
 
+// The journal banner: shown while the coordinator's journal cannot commit
+// (from /healthz at load, then the stream's `journal` events), gone when it can.
+export function showJournal(status) {
+  const box = document.getElementById('journal');
+  if (!status || status.healthy) { box.hidden = true; return; }
+  const since = status.sinceMs ? new Date(status.sinceMs).toLocaleTimeString() : '?';
+  box.textContent = `The coordinator's journal cannot commit (${status.cause || 'unknown'}) since ${since}: `
+    + 'rollouts are frozen, route tables stay as they are, agents keep their windows, controls are refused. '
+    + (status.message || '');
+  box.hidden = false;
+}
+
 export async function getJSON(path) {
   const response = await fetch(path, { cache: 'no-store', headers: authHeaders() });
   if (response.status === 401) {

@@ -1,9 +1,9 @@
 // Data intake: the first load over the JSON API, then the server-sent
-// event stream (`metrics`, `rollout`, `decision`, `agent`) that keeps it live.
+// event stream (`metrics`, `rollout`, `decision`, `agent`, `journal`) that keeps it live.
 // The stream is read with fetch rather than EventSource, which cannot send
 // the Authorization header a coordinator with an API token asks for.
 import { state, WINDOW_S } from './state.mjs';
-import { getJSON, authHeaders, token, showMessage, TOKEN_NEEDED, TOKEN_WRONG } from './dom.mjs';
+import { getJSON, authHeaders, token, showMessage, showJournal, TOKEN_NEEDED, TOKEN_WRONG } from './dom.mjs';
 import { render, scheduleRender, renderAgents } from './render.mjs';
 
 export function addSecond(m) {
@@ -64,7 +64,16 @@ export async function loadRollout(view) {
   for (const m of history) addSecond(m);
 }
 
+// /healthz answers 503 with the same document while the journal fails.
+export async function loadJournal() {
+  try {
+    const response = await fetch('/healthz', { cache: 'no-store' });
+    showJournal((await response.json()).journal);
+  } catch (e) { /* the stream's error state already says so */ }
+}
+
 export async function loadAll() {
+  loadJournal();
   const views = await getJSON('/api/v1/rollouts');
   await Promise.all(views.slice(0, 12).map(loadRollout));
   await loadAgents();
@@ -91,6 +100,7 @@ const HANDLERS = {
       getJSON(`/api/v1/rollouts/${encodeURIComponent(d.rolloutID)}`).then(loadRollout).then(render).catch(() => {});
     } else { addDecision(d.rolloutID, d.decision); scheduleRender(); }
   },
+  journal: data => showJournal(JSON.parse(data)),
   agent: data => {
     const a = JSON.parse(data);
     if (a && a.agentID) { state.agents.set(a.agentID, a); renderAgents(); }
@@ -140,6 +150,7 @@ export function connect() {
         }
         if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
         setConn('live', true);
+        loadJournal();   // it may have changed while the stream was down
         delay = 1000;
         const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
         let buffer = '';
