@@ -6,7 +6,8 @@ import Foundation
 import Logging
 
 /// The coordinator's state rebuilt from its journal at start: the epoch (or
-/// a new one), every active rollout at its last snapshot plus the windows
+/// a new one), the run clock resumed (the time it was down left out and
+/// told to every active rollout), every active rollout at its last snapshot plus the windows
 /// counted after it, the route tables (so sequences go on), the window
 /// de-duplication marks, and the read model of every rollout ever run.
 ///
@@ -14,12 +15,14 @@ import Logging
 /// it runs once, before the engine takes any message.
 struct Recovery {
     let epoch: UInt64
+    let clock: RunClock
     let fleet: Fleet
     let routes: RouteBook
     let registry: RolloutRegistry
     let readModel: RolloutReadModel
 
-    static func restore(journal: Journal, config: CoordinatorConfig, logger: Logger) throws(JournalError) -> Recovery {
+    static func restore(journal: Journal, config: CoordinatorConfig, logger: Logger, now reading: ClockReading,
+                        bootID: String) throws(JournalError) -> Recovery {
         let epoch: UInt64
         if let stored = try journal.meta("epoch"), let value = UInt64(stored) {
             epoch = value
@@ -27,7 +30,22 @@ struct Recovery {
             epoch = UInt64.random(in: 1...UInt64(Int64.max))
             try journal.setMeta("epoch", String(epoch))
         }
-        let (registry, quarantined) = try rollouts(journal: journal, config: config, logger: logger)
+        var clock = RunClock(starting: reading, bootID: bootID)
+        var downMs: Int64 = 0
+        if let stored = try journal.meta(RunClock.journalKey) {
+            do {
+                clock = try JSONDecoder().decode(RunClock.self, from: Data(stored.utf8))
+                downMs = clock.resume(at: reading, bootID: bootID)
+            } catch {
+                logger.error("journal: the run clock is unreadable (\(error)); it restarts at the wall clock's reading, so steps in progress may count their time since the last reading as baked: \(stored.prefix(256))")
+            }
+        }
+        let now = clock.advance(to: reading).now
+        var (registry, quarantined) = try rollouts(journal: journal, config: config, logger: logger, now: now)
+        if downMs > 0, !registry.activeIDs.isEmpty {
+            registry.noteTimeLeftOut(stoppedMs: 0, downMs: downMs, now: now)
+            logger.notice("the coordinator was down for \(DurationText.seconds(milliseconds: downMs)) since its last commit: left out of the bake time and deadlines of \(registry.activeIDs.count) rollouts in progress")
+        }
         var routes = RouteBook(epoch: epoch)
         for record in try journal.routes() {
             if let table = record.split {
@@ -67,7 +85,7 @@ struct Recovery {
             readModel.update(RolloutView(entry: entry))
             logger.notice("resumed rollout \(entry.id) (\(entry.machine.plan.model) \(entry.machine.plan.baseline)→\(entry.machine.plan.canary)) in phase \(entry.machine.phase.rawValue) at step \(entry.machine.stepIndex + 1), canary \(entry.machine.canaryWeightPPM) ppm")
         }
-        return Recovery(epoch: epoch, fleet: fleet, routes: routes, registry: registry, readModel: readModel)
+        return Recovery(epoch: epoch, clock: clock, fleet: fleet, routes: routes, registry: registry, readModel: readModel)
     }
 
     /// Each active rollout: its snapshot, then the windows counted after it,
@@ -77,7 +95,7 @@ struct Recovery {
     /// range), is quarantined: left out of the registry, shown in the API
     /// with the error, logged; every other rollout resumes. A logged window
     /// that no longer merges is refused by its machine (counted there).
-    private static func rollouts(journal: Journal, config: CoordinatorConfig, logger: Logger) throws(JournalError)
+    private static func rollouts(journal: Journal, config: CoordinatorConfig, logger: Logger, now: Moment) throws(JournalError)
         -> (RolloutRegistry, [(RolloutRecord, String)]) {
         var registry = RolloutRegistry()
         var quarantined: [(RolloutRecord, String)] = []
@@ -102,10 +120,10 @@ struct Recovery {
                 // waited for forever (no transition would ever clear it).
                 if !machine.staleAgents.isEmpty {
                     logger.notice("rollout \(record.id): no longer waiting for agents that were stale before the restart (\(machine.staleAgents.prefix(8).joined(separator: ", "))); the fleet is rebuilt from the agents that speak now")
-                    _ = machine.handle(.staleAgents([], at: record.updatedMs))
+                    _ = machine.handle(.staleAgents([], at: now.runMs))
                 }
                 registry.insert(RolloutEntry(id: record.id, planSource: record.planSource, createdMs: record.createdMs,
-                                             updatedMs: record.updatedMs, machine: machine, lastDecision: nil))
+                                             updatedMs: now.wallMs, updatedRunMs: now.runMs, machine: machine, lastDecision: nil))
             } catch {
                 let sentence = "journal: rollout \(record.id) (\(record.model)) could not be resumed and is quarantined: \(error); its route table stays as journaled, every other rollout resumes"
                 logger.error("\(sentence)")
