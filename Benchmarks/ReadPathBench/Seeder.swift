@@ -29,17 +29,17 @@ enum Seeder {
         var config = CoordinatorConfig()
         config.journalPath = journalPath
         var now = Int64(Date().timeIntervalSince1970 * 1000) - 2 * 86_400_000 - Int64(finished) * 10
-        let engine = try CoordinatorEngine(config: config, journal: try Journal(path: journalPath), logger: logger, nowMs: now)
+        let engine = try CoordinatorEngine(config: config, journal: try Journal(path: journalPath), logger: logger, now: ClockReading(ms: now))
         var sequence: UInt64 = 0
         for _ in 0..<finished {
-            let (view, _) = try await engine.start(planSource: plan(model: "history"), nowMs: now)
+            let (view, _) = try await engine.start(planSource: plan(model: "history"), now: ClockReading(ms: now))
             for (agent, version) in [("seed-a", "v1"), ("seed-b", "v2")] {
                 sequence += 1
                 let window = try window(agent: agent, model: "history", version: version, sequence: sequence, endMs: now + 1)
-                _ = await engine.receive(routingID: [1], frames: WireMessage.window(Canary_V1_Window(window)).encode(), nowMs: now + 1)
+                _ = await engine.receive(routingID: [1], frames: WireMessage.window(Canary_V1_Window(window)).encode(), now: ClockReading(ms: now + 1))
             }
-            _ = await engine.flush(nowMs: now + 2)
-            _ = try await engine.command(.abort, rolloutID: view.id, nowMs: now + 3)
+            _ = await engine.flush(now: ClockReading(ms: now + 2))
+            _ = try await engine.command(.abort, rolloutID: view.id, now: ClockReading(ms: now + 3))
             now += 10
         }
     }

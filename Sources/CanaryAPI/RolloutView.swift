@@ -16,7 +16,13 @@ public struct RolloutView: Codable, Sendable, Equatable {
     public var stepsPPM: [UInt32]
     public var canaryWeightPPM: UInt32
     public var weightsPPM: [String: UInt32]
+    /// When the current step started on the wall clock, as of `updatedMs`:
+    /// that moment less the time it baked (so paused, stopped and down
+    /// time move it later; the `advance` event has the real moment).
     public var stepStartedMs: Int64?
+    /// The current step's bake on the coordinator's run clock, as of
+    /// `updatedMs`, and the stopped and down time left out of it.
+    public var bake: BakeTime?
     public var createdMs: Int64
     public var updatedMs: Int64
     public var waitingFor: [String]
@@ -36,7 +42,7 @@ public struct RolloutView: Codable, Sendable, Equatable {
     public init(
         id: String, name: String, model: String, baseline: String, canary: String, phase: RolloutPhase, step: Int,
         steps: Int, stepsPPM: [UInt32], canaryWeightPPM: UInt32, weightsPPM: [String: UInt32], stepStartedMs: Int64?,
-        createdMs: Int64, updatedMs: Int64, waitingFor: [String], pauseReason: String?, staleAgents: [String],
+        bake: BakeTime? = nil, createdMs: Int64, updatedMs: Int64, waitingFor: [String], pauseReason: String?, staleAgents: [String],
         verdicts: [Verdict], summaries: [String: VersionSummary], lastDecision: Decision?, plan: RolloutPlan,
         planSource: String, quarantine: String? = nil
     ) {
@@ -52,6 +58,7 @@ public struct RolloutView: Codable, Sendable, Equatable {
         self.canaryWeightPPM = canaryWeightPPM
         self.weightsPPM = weightsPPM
         self.stepStartedMs = stepStartedMs
+        self.bake = bake
         self.createdMs = createdMs
         self.updatedMs = updatedMs
         self.waitingFor = waitingFor

@@ -28,8 +28,8 @@ import Testing
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: journalPath + suffix) } }
         var logger = Logger(label: "openapi-test")
         logger.logLevel = .warning
-        let engine = try CoordinatorEngine(config: CoordinatorConfig(), journal: try Journal(path: journalPath), logger: logger, nowMs: 0)
-        let router = CoordinatorRouter.make(engine: engine, pump: nil, token: nil, clock: { 0 })
+        let engine = try CoordinatorEngine(config: CoordinatorConfig(), journal: try Journal(path: journalPath), logger: logger, now: ClockReading(ms: 0))
+        let router = CoordinatorRouter.make(engine: engine, pump: nil, token: nil, clock: { ClockReading(ms: 0) })
         let registered = Set(router.routes.map { "\($0.method.rawValue.lowercased()) \(Self.openAPIPath("\($0.path)"))" })
 
         let document = try #require(try JSONSerialization.jsonObject(with: OpenAPIDocument.data) as? [String: Any])

@@ -24,37 +24,37 @@ struct EngineRestoreTests {
         var config = CoordinatorConfig()
         config.journalPath = path
         let start: Int64 = 1_800_000_000_000
-        let first = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, nowMs: start)
-        let (view, _) = try await first.start(planSource: fastPlan(model: "restore", bake: "1h"), nowMs: start)
+        let first = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: start))
+        let (view, _) = try await first.start(planSource: fastPlan(model: "restore", bake: "1h"), now: ClockReading(ms: start))
         var now = start
         var sequence: UInt64 = 0
         // 30 flushes 100 ms apart: several snapshots, and windows logged in between.
         for _ in 0..<30 {
             now += 100
             sequence += 1
-            _ = await first.receive(routingID: [1], frames: try Self.frames(agent: "a", version: "v1", sequence: sequence, requests: 50, errors: 1, atMs: now), nowMs: now)
-            _ = await first.receive(routingID: [2], frames: try Self.frames(agent: "b", version: "v2", sequence: sequence, requests: 10, errors: 0, atMs: now), nowMs: now)
-            _ = await first.flush(nowMs: now)
+            _ = await first.receive(routingID: [1], frames: try Self.frames(agent: "a", version: "v1", sequence: sequence, requests: 50, errors: 1, atMs: now), now: ClockReading(ms: now))
+            _ = await first.receive(routingID: [2], frames: try Self.frames(agent: "b", version: "v2", sequence: sequence, requests: 10, errors: 0, atMs: now), now: ClockReading(ms: now))
+            _ = await first.flush(now: ClockReading(ms: now))
         }
         let before = try #require(await first.rolloutView(id: view.id))
         #expect(before.summaries["v1"]?.requests == 1_500)
         #expect(before.summaries["v2"]?.requests == 300)
 
         // A crash: nothing more is written; a new engine opens the same journal.
-        let second = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, nowMs: now + 1_000)
+        let second = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: now + 1_000))
         let after = try #require(await second.rolloutView(id: view.id))
         #expect(after.summaries["v1"]?.requests == 1_500)
         #expect(after.summaries["v2"]?.requests == 300)
         #expect(after.phase == before.phase)
         #expect(after.step == before.step)
         // Resends of counted windows are acked as duplicates and not counted again.
-        let replies = await second.receive(routingID: [1], frames: try Self.frames(agent: "a", version: "v1", sequence: 30, requests: 50, errors: 1, atMs: now), nowMs: now + 1_100)
+        let replies = await second.receive(routingID: [1], frames: try Self.frames(agent: "a", version: "v1", sequence: 30, requests: 50, errors: 1, atMs: now), now: ClockReading(ms: now + 1_100))
         guard case .reply(_, .ack(let ack))? = replies.first else {
             Issue.record("expected an ack, got \(replies)")
             return
         }
         #expect(ack.duplicate)
-        _ = await second.flush(nowMs: now + 1_100)
+        _ = await second.flush(now: ClockReading(ms: now + 1_100))
         #expect(await second.rolloutView(id: view.id)?.summaries["v1"]?.requests == 1_500)
     }
 
@@ -64,18 +64,18 @@ struct EngineRestoreTests {
         var config = CoordinatorConfig()
         config.journalPath = path
         let start: Int64 = 1_800_000_000_000
-        let first = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, nowMs: start)
-        let (view, _) = try await first.start(planSource: fastPlan(model: "restore", bake: "1h"), nowMs: start)
+        let first = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: start))
+        let (view, _) = try await first.start(planSource: fastPlan(model: "restore", bake: "1h"), now: ClockReading(ms: start))
         var now = start
         var sequence: UInt64 = 0
         func feed(_ engine: CoordinatorEngine, agents: [(String, String)]) async throws {
             now += 100
             sequence += 1
             for (index, (agent, version)) in agents.enumerated() {
-                _ = await engine.receive(routingID: [UInt8(index + 1)], frames: try Self.frames(agent: agent, version: version, sequence: sequence, requests: 10, errors: 0, atMs: now), nowMs: now)
+                _ = await engine.receive(routingID: [UInt8(index + 1)], frames: try Self.frames(agent: agent, version: version, sequence: sequence, requests: 10, errors: 0, atMs: now), now: ClockReading(ms: now))
             }
-            _ = await engine.flush(nowMs: now)
-            _ = await engine.tick(nowMs: now)
+            _ = await engine.flush(now: ClockReading(ms: now))
+            _ = await engine.tick(now: ClockReading(ms: now))
         }
         func hello(_ engine: CoordinatorEngine, _ agent: String, _ version: String, routingID: UInt8) async {
             var hello = Canary_V1_Hello()
@@ -83,7 +83,7 @@ struct EngineRestoreTests {
             hello.agentEpoch = 1
             hello.model = "restore"
             hello.version = version
-            _ = await engine.receive(routingID: [routingID], frames: WireMessage.hello(hello).encode(), nowMs: now)
+            _ = await engine.receive(routingID: [routingID], frames: WireMessage.hello(hello).encode(), now: ClockReading(ms: now))
         }
         await hello(first, "a", "v1", routingID: 1)
         await hello(first, "b", "v2", routingID: 2)
@@ -95,15 +95,15 @@ struct EngineRestoreTests {
         #expect(before.staleAgents == ["b"], "fleet \(fleetBefore), now \(now)")
         #expect(before.waitingFor.contains { $0.hasPrefix("stale agents") }, "\(before.waitingFor)")
         now += 1_000
-        _ = await first.tick(nowMs: now)
+        _ = await first.tick(now: ClockReading(ms: now))
 
         // A crash and a restart: the stale list is not carried over.
-        let second = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, nowMs: now + 1_000)
+        let second = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: now + 1_000))
         let after = try #require(await second.rolloutView(id: view.id))
         #expect(after.staleAgents.isEmpty)
         // What it waits for is re-evaluated on the first tick: not stale agents.
-        _ = await second.tick(nowMs: now + 1_100)
-        _ = await second.tick(nowMs: now + 2_200)
+        _ = await second.tick(now: ClockReading(ms: now + 1_100))
+        _ = await second.tick(now: ClockReading(ms: now + 2_200))
         let ticked = try #require(await second.rolloutView(id: view.id))
         #expect(!ticked.waitingFor.contains { $0.hasPrefix("stale agents") }, "\(ticked.waitingFor)")
         #expect(after.summaries["v1"]?.requests == before.summaries["v1"]?.requests)

@@ -189,11 +189,11 @@ struct JournalOutageTests {
         defer { volume.unmount() }
         let path = volume.path + "/journal.sqlite"
         let journal = try Journal(path: path)
-        let engine = try CoordinatorEngine(config: CoordinatorConfig(), journal: journal, logger: testLogger, nowMs: 1_000)
+        let engine = try CoordinatorEngine(config: CoordinatorConfig(), journal: journal, logger: testLogger, now: ClockReading(ms: 1_000))
         try volume.fill(journal: path)
         let plan = fastPlan(model: "full-disk")
         do {
-            _ = try await engine.start(planSource: plan, nowMs: 2_000)
+            _ = try await engine.start(planSource: plan, now: ClockReading(ms: 2_000))
             Issue.record("a rollout started on a full disk")
         } catch {
             #expect(error.code == .journalUnavailable && error.message.contains("disk_full"), "\(error)")
@@ -203,18 +203,18 @@ struct JournalOutageTests {
         #expect(await engine.journalStatus.healthy == false)
         // Refused before anything is touched while the journal fails.
         do {
-            _ = try await engine.start(planSource: plan, nowMs: 2_500)
+            _ = try await engine.start(planSource: plan, now: ClockReading(ms: 2_500))
             Issue.record("a rollout started on a full disk")
         } catch {
             #expect(error.code == .journalUnavailable)
         }
-        _ = await engine.tick(nowMs: 3_100)
+        _ = await engine.tick(now: ClockReading(ms: 3_100))
         #expect(await engine.journalStatus.healthy == false, "the probe succeeded on a full disk")
 
         volume.unfill()
-        _ = await engine.tick(nowMs: 4_200)
+        _ = await engine.tick(now: ClockReading(ms: 4_200))
         #expect(await engine.journalStatus.healthy, "the probe did not find the space")
-        let (view, _) = try await engine.start(planSource: plan, nowMs: 4_300)
+        let (view, _) = try await engine.start(planSource: plan, now: ClockReading(ms: 4_300))
         #expect(view.phase == .progressing)
         #expect(try journal.rollouts().map(\.id) == [view.id])
     }

@@ -18,10 +18,10 @@ struct QuarantineTests {
         var config = CoordinatorConfig()
         config.journalPath = path
         let now = BoundedIntakeTests.nowMs()
-        let engine = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, nowMs: now)
-        let (poisoned, _) = try await engine.start(planSource: fastPlan(model: Unique.name("poisoned-"), bake: "1h"), nowMs: now)
-        let (healthy, _) = try await engine.start(planSource: fastPlan(model: Unique.name("healthy-"), bake: "1h"), nowMs: now)
-        _ = await engine.tick(nowMs: now + 1_500)
+        let engine = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: now))
+        let (poisoned, _) = try await engine.start(planSource: fastPlan(model: Unique.name("poisoned-"), bake: "1h"), now: ClockReading(ms: now))
+        let (healthy, _) = try await engine.start(planSource: fastPlan(model: Unique.name("healthy-"), bake: "1h"), now: ClockReading(ms: now))
+        _ = await engine.tick(now: ClockReading(ms: now + 1_500))
         let queue = try DatabaseQueue(path: path)
         try await queue.write { db in try poison(db, poisoned.id) }
         try queue.close()

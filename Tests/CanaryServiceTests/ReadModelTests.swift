@@ -21,12 +21,12 @@ struct ReadModelTests {
 
     /// Three rollouts of three models: one aborted, one promoted, one left running.
     static func history(path: String) async throws -> (aborted: String, promoted: String, running: String) {
-        let engine = try CoordinatorEngine(config: config(path), journal: try Journal(path: path), logger: testLogger, nowMs: start)
-        let (aborted, _) = try await engine.start(planSource: fastPlan(model: "read-a", bake: "1h"), nowMs: start)
-        _ = try await engine.command(.abort, rolloutID: aborted.id, nowMs: start + 10)
-        let (promoted, _) = try await engine.start(planSource: fastPlan(model: "read-b", bake: "1h"), nowMs: start + 20)
-        _ = try await engine.command(.promote, rolloutID: promoted.id, nowMs: start + 30)
-        let (running, _) = try await engine.start(planSource: fastPlan(model: "read-c", bake: "1h"), nowMs: start + 40)
+        let engine = try CoordinatorEngine(config: config(path), journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: start))
+        let (aborted, _) = try await engine.start(planSource: fastPlan(model: "read-a", bake: "1h"), now: ClockReading(ms: start))
+        _ = try await engine.command(.abort, rolloutID: aborted.id, now: ClockReading(ms: start + 10))
+        let (promoted, _) = try await engine.start(planSource: fastPlan(model: "read-b", bake: "1h"), now: ClockReading(ms: start + 20))
+        _ = try await engine.command(.promote, rolloutID: promoted.id, now: ClockReading(ms: start + 30))
+        let (running, _) = try await engine.start(planSource: fastPlan(model: "read-c", bake: "1h"), now: ClockReading(ms: start + 40))
         return (aborted.id, promoted.id, running.id)
     }
 
@@ -34,7 +34,7 @@ struct ReadModelTests {
     func restartListing() async throws {
         let path = Unique.directory() + "/journal.sqlite"
         let ids = try await Self.history(path: path)
-        let restarted = try CoordinatorEngine(config: Self.config(path), journal: try Journal(path: path), logger: testLogger, nowMs: Self.start + 1_000)
+        let restarted = try CoordinatorEngine(config: Self.config(path), journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: Self.start + 1_000))
         let views = await restarted.rolloutViews()
         #expect(views.map(\.id) == [ids.running, ids.promoted, ids.aborted])
         #expect(views.map(\.phase) == [.progressing, .promoted, .aborted])
@@ -51,7 +51,7 @@ struct ReadModelTests {
         #expect(restarted.readModel.current(sinceMs: Self.start + 25).map(\.id) == [ids.running, ids.promoted])
         // A finished rollout still refuses commands with the machine's reason.
         await #expect(throws: CoordinatorError(.conflict, "cannot pause rollout \(ids.aborted): the rollout is already aborted")) {
-            _ = try await restarted.command(.pause, rolloutID: ids.aborted, nowMs: Self.start + 2_000)
+            _ = try await restarted.command(.pause, rolloutID: ids.aborted, now: ClockReading(ms: Self.start + 2_000))
         }
     }
 
@@ -66,7 +66,7 @@ struct ReadModelTests {
             try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v3: rollout view'")
         }
         try queue.close()
-        let restarted = try CoordinatorEngine(config: Self.config(path), journal: try Journal(path: path), logger: testLogger, nowMs: Self.start + 1_000)
+        let restarted = try CoordinatorEngine(config: Self.config(path), journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: Self.start + 1_000))
         let views = await restarted.rolloutViews()
         #expect(views.map(\.id) == [ids.running, ids.promoted, ids.aborted])
         #expect(views.map(\.phase) == [.progressing, .promoted, .aborted])
@@ -76,14 +76,14 @@ struct ReadModelTests {
     @Test("a restarted engine goes on with the route table sequence it journaled")
     func routeSequence() async throws {
         let path = Unique.directory() + "/journal.sqlite"
-        let first = try CoordinatorEngine(config: Self.config(path), journal: try Journal(path: path), logger: testLogger, nowMs: Self.start)
-        let (view, published) = try await first.start(planSource: fastPlan(model: "read-routes", bake: "1h"), nowMs: Self.start)
+        let first = try CoordinatorEngine(config: Self.config(path), journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: Self.start))
+        let (view, published) = try await first.start(planSource: fastPlan(model: "read-routes", bake: "1h"), now: ClockReading(ms: Self.start))
         #expect(Self.sequences(published) == [1])
-        let second = try CoordinatorEngine(config: Self.config(path), journal: try Journal(path: path), logger: testLogger, nowMs: Self.start + 1_000)
+        let second = try CoordinatorEngine(config: Self.config(path), journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: Self.start + 1_000))
         // Republication sends the restored table as it was.
-        let republished = await second.tick(nowMs: Self.start + 60_000)
+        let republished = await second.tick(now: ClockReading(ms: Self.start + 60_000))
         #expect(Self.sequences(republished) == [1])
-        let (_, aborted) = try await second.command(.abort, rolloutID: view.id, nowMs: Self.start + 61_000)
+        let (_, aborted) = try await second.command(.abort, rolloutID: view.id, now: ClockReading(ms: Self.start + 61_000))
         #expect(Self.sequences(aborted) == [2])
     }
 
@@ -104,12 +104,12 @@ struct RolloutListPageTests {
     func pages() async throws {
         let path = Unique.directory() + "/journal.sqlite"
         let start = ReadModelTests.start
-        let engine = try CoordinatorEngine(config: ReadModelTests.config(path), journal: try Journal(path: path), logger: testLogger, nowMs: start)
-        let (running, _) = try await engine.start(planSource: fastPlan(model: "page-run", bake: "1h"), nowMs: start)
+        let engine = try CoordinatorEngine(config: ReadModelTests.config(path), journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: start))
+        let (running, _) = try await engine.start(planSource: fastPlan(model: "page-run", bake: "1h"), now: ClockReading(ms: start))
         var finished: [String] = []
         for i in 0..<4 {
-            let (view, _) = try await engine.start(planSource: fastPlan(model: "page-\(i)", bake: "1h"), nowMs: start + 10 + Int64(i) * 10)
-            _ = try await engine.command(.abort, rolloutID: view.id, nowMs: start + 15 + Int64(i) * 10)
+            let (view, _) = try await engine.start(planSource: fastPlan(model: "page-\(i)", bake: "1h"), now: ClockReading(ms: start + 10 + Int64(i) * 10))
+            _ = try await engine.command(.abort, rolloutID: view.id, now: ClockReading(ms: start + 15 + Int64(i) * 10))
             finished.insert(view.id, at: 0)  // newest first
         }
         let coordinator = try await RunningCoordinator.start(journalPath: path)

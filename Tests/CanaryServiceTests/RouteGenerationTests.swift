@@ -62,8 +62,8 @@ struct RouteGenerationTests {
         var config = CoordinatorConfig()
         config.journalPath = path
         let start: Int64 = 1_800_000_000_000
-        let first = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, nowMs: start)
-        let (view, out) = try await first.start(planSource: fastPlan(model: "generation", bake: "1h"), nowMs: start)
+        let first = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: start))
+        let (view, out) = try await first.start(planSource: fastPlan(model: "generation", bake: "1h"), now: ClockReading(ms: start))
         var sent = Self.tables(out)
         #expect(sent.map(\.sequence) == [1])
 
@@ -72,25 +72,25 @@ struct RouteGenerationTests {
         // must reach no agent — neither republished nor answered to a hello.
         let fault = try RouteWriteFault(path: path)
         await #expect(throws: CoordinatorError.self) {
-            _ = try await first.command(.pause, rolloutID: view.id, nowMs: start + 100)
+            _ = try await first.command(.pause, rolloutID: view.id, now: ClockReading(ms: start + 100))
         }
         for second in 1...3 {
             let now = start + Int64(second) * 1_000
-            sent += Self.tables(await first.tick(nowMs: now))
-            sent += Self.tables(await first.receive(routingID: [9], frames: Self.hello(model: "generation"), nowMs: now + 10))
+            sent += Self.tables(await first.tick(now: ClockReading(ms: now)))
+            sent += Self.tables(await first.receive(routingID: [9], frames: Self.hello(model: "generation"), now: ClockReading(ms: now + 10)))
         }
         #expect(sent.count >= 4, "the journaled table is still republished and answered: \(sent.map(\.sequence))")
         #expect(sent.allSatisfy { $0.sequence == 1 && $0.phase == .progressing }, "\(sent.map { "#\($0.sequence) \($0.phase)" })")
 
         // A crash; the disk has room again; the same journal.
         try fault.clear()
-        let second = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, nowMs: start + 10_000)
+        let second = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: start + 10_000))
         #expect(second.epoch == first.epoch)
         #expect(second.incarnation > first.incarnation)
-        let republished = Self.tables(await second.tick(nowMs: start + 10_000))
+        let republished = Self.tables(await second.tick(now: ClockReading(ms: start + 10_000)))
         #expect(republished.map(\.sequence) == [1])
         #expect(republished.first?.incarnation == second.incarnation)
-        let (_, paused) = try await second.command(.pause, rolloutID: view.id, nowMs: start + 10_100)
+        let (_, paused) = try await second.command(.pause, rolloutID: view.id, now: ClockReading(ms: start + 10_100))
         let next = try #require(Self.tables(paused).first)
         #expect(next.phase == .paused)
         #expect(next.sequence > sent.map(\.sequence).max() ?? 0, "#\(next.sequence) after \(sent.map(\.sequence))")
@@ -103,16 +103,16 @@ struct RouteGenerationTests {
         var config = CoordinatorConfig()
         config.journalPath = path
         let start: Int64 = 1_800_000_000_000
-        let first = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, nowMs: start)
-        let (view, _) = try await first.start(planSource: fastPlan(model: "generation", bake: "1h"), nowMs: start)
-        _ = try await first.command(.pause, rolloutID: view.id, nowMs: start + 100)
-        _ = try await first.command(.resume, rolloutID: view.id, nowMs: start + 200)
-        _ = try await first.command(.pause, rolloutID: view.id, nowMs: start + 300)
+        let first = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: start))
+        let (view, _) = try await first.start(planSource: fastPlan(model: "generation", bake: "1h"), now: ClockReading(ms: start))
+        _ = try await first.command(.pause, rolloutID: view.id, now: ClockReading(ms: start + 100))
+        _ = try await first.command(.resume, rolloutID: view.id, now: ClockReading(ms: start + 200))
+        _ = try await first.command(.pause, rolloutID: view.id, now: ClockReading(ms: start + 300))
         #expect(try Journal(path: path).routes().map(\.sequence) == [4])
         try await DatabaseQueue(path: path).write { db in try db.execute(sql: "UPDATE route SET tableJSON = '{\"model\": 12'") }
 
-        let second = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, nowMs: start + 10_000)
-        let (_, resumed) = try await second.command(.resume, rolloutID: view.id, nowMs: start + 10_100)
+        let second = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: start + 10_000))
+        let (_, resumed) = try await second.command(.resume, rolloutID: view.id, now: ClockReading(ms: start + 10_100))
         #expect(Self.tables(resumed).map(\.sequence) == [5])
     }
 
@@ -127,25 +127,25 @@ struct RouteGenerationTests {
         func follow(_ out: [Outbound]) -> [RouteTableFollower.Action] {
             Self.tables(out).map { follower.receive(epoch: $0.epoch, incarnation: $0.incarnation, sequence: $0.sequence) }
         }
-        let first = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, nowMs: start)
-        let (view, started) = try await first.start(planSource: fastPlan(model: "generation", bake: "1h"), nowMs: start)
+        let first = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: start))
+        let (view, started) = try await first.start(planSource: fastPlan(model: "generation", bake: "1h"), now: ClockReading(ms: start))
         #expect(follow(started) == [.apply])
         try await DatabaseQueue(path: path).writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [backup]) }
         // After the backup the fleet goes on to #3, which the backup lacks.
-        #expect(follow(try await first.command(.pause, rolloutID: view.id, nowMs: start + 100).1) == [.apply])
-        #expect(follow(try await first.command(.resume, rolloutID: view.id, nowMs: start + 200).1) == [.apply])
+        #expect(follow(try await first.command(.pause, rolloutID: view.id, now: ClockReading(ms: start + 100)).1) == [.apply])
+        #expect(follow(try await first.command(.resume, rolloutID: view.id, now: ClockReading(ms: start + 200)).1) == [.apply])
         #expect(follower.sequence == 3)
 
         config.journalPath = backup
-        let restored = try CoordinatorEngine(config: config, journal: try Journal(path: backup), logger: testLogger, nowMs: start + 5_000)
+        let restored = try CoordinatorEngine(config: config, journal: try Journal(path: backup), logger: testLogger, now: ClockReading(ms: start + 5_000))
         #expect(restored.epoch == first.epoch)
         #expect(restored.incarnation > first.incarnation)
-        let republished = await restored.tick(nowMs: start + 5_000)
+        let republished = await restored.tick(now: ClockReading(ms: start + 5_000))
         #expect(Self.tables(republished).map(\.sequence) == [1])
         #expect(follow(republished) == [.applyAndRequestSnapshot], "the agent holding #3 takes the journal's #1")
         #expect(follower.sequence == 1)
         // And follows what it decides next.
-        #expect(follow(try await restored.command(.pause, rolloutID: view.id, nowMs: start + 5_100).1) == [.apply])
+        #expect(follow(try await restored.command(.pause, rolloutID: view.id, now: ClockReading(ms: start + 5_100)).1) == [.apply])
         #expect(follower.sequence == 2)
     }
 

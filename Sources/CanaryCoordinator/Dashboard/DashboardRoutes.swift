@@ -6,7 +6,7 @@ import Hummingbird
 /// ``DashboardAssets``) and the per-second history its charts start from.
 struct DashboardRoutes: Sendable {
     let engine: CoordinatorEngine
-    let clock: @Sendable () -> Int64
+    let clock: @Sendable () -> ClockReading
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/") { _, _ in Self.response(DashboardAssets.page) }
@@ -21,7 +21,7 @@ struct DashboardRoutes: Sendable {
         router.get("api/v1/models/:model/history") { request, context in
             let model = context.parameters.get("model") ?? ""
             let given = request.uri.queryParameters.get("since")
-            guard let since = given.map({ Int64($0) }) ?? (clock() / 1000 - 300) else {
+            guard let since = given.map({ Int64($0) }) ?? (clock().wallMs / 1000 - 300) else {
                 return JSONResponse.error(CoordinatorError(.badRequest, "since must be a whole number of Unix seconds, got '\(given ?? "")'"))
             }
             do {

@@ -9,15 +9,20 @@ import Logging
 /// journal, behind one actor so every change is serialised.
 ///
 /// Sockets and HTTP stay outside: the wire pump hands each received message
-/// to ``receive(routingID:frames:nowMs:)`` (WireIntake.swift) and sends the
+/// to ``receive(routingID:frames:now:peerKey:)`` (WireIntake.swift) and sends the
 /// ``Outbound`` messages it gets back; the HTTP routes call the operator API
 /// (OperatorAPI.swift) and read the ``RolloutReadModel``. Windows are staged
-/// and counted in batches by ``flush(nowMs:)`` — one SQLite transaction per
+/// and counted in batches by ``flush(now:)`` — one SQLite transaction per
 /// batch — and acked only after that transaction committed. Decisions reach
 /// their sinks (DecisionSink.swift) the same way: the journal and the route
 /// book within the step, everything that shows or sends them after it.
 /// A commit that fails drops its step, puts memory back as the journal has
 /// it and stops the deciding until the journal commits again (Durability.swift).
+///
+/// Each call brings a ``ClockReading``; the engine turns it into a
+/// ``Moment`` on its ``RunClock`` (journaled, resumed at restart): every
+/// duration it decides on — bake, deadlines, staleness, its own periods —
+/// is on the run clock, the wall clock only stamps what people read.
 ///
 /// The actor runs on a thread of its own (``DedicatedThreadExecutor``): its
 /// synchronous SQLite commits never occupy a thread of the cooperative pool.
@@ -44,6 +49,8 @@ public actor CoordinatorEngine {
     var registry: RolloutRegistry
     var routes: RouteBook
     var staged: [(routingID: [UInt8], window: Window)] = []
+    /// The run clock; the periods below are on it.
+    var clock: RunClock
     var aggregates = SecondAggregates()
     var lastPublishMs: Int64 = 0
     var lastMetricsMs: Int64 = 0
@@ -67,7 +74,7 @@ public actor CoordinatorEngine {
     var rejectionLog = RejectionLog()
     var helloLog = RejectionLog(burst: 20)
 
-    public init(config: CoordinatorConfig, journal: Journal, events: EventHub = EventHub(), logger: Logger, nowMs: Int64,
+    public init(config: CoordinatorConfig, journal: Journal, events: EventHub = EventHub(), logger: Logger, now: ClockReading,
                 allowList: AllowListStore? = nil) throws(JournalError) {
         self.config = config
         self.allowList = allowList
@@ -76,9 +83,10 @@ public actor CoordinatorEngine {
         self.events = events
         self.logger = logger
         notifier = WebhookNotifier(webhooks: config.webhooks, logger: logger)
-        let recovered = try Recovery.restore(journal: journal, config: config, logger: logger, nowMs: nowMs)
+        let recovered = try Recovery.restore(journal: journal, config: config, logger: logger, now: now, bootID: RunClock.currentBootID())
         epoch = recovered.epoch
         incarnation = recovered.incarnation
+        clock = recovered.clock
         fleet = recovered.fleet
         routes = recovered.routes
         committedRoutes = recovered.routes
@@ -91,7 +99,8 @@ public actor CoordinatorEngine {
 
     /// Counts the staged windows: feeds them to the rollouts, journals the
     /// step in one transaction, then returns the acks and any new route tables.
-    public func flush(nowMs: Int64) -> [Outbound] {
+    public func flush(now reading: ClockReading) -> [Outbound] {
+        let now = advanceClock(to: reading)
         // Nothing is staged while the journal fails; `tick` probes it.
         guard journalHealth.isCommitting, !staged.isEmpty || !pending.isEmpty else { return [] }
         let windows = staged
@@ -104,7 +113,7 @@ public actor CoordinatorEngine {
             // merged into (a rollout's cumulative arm, a second's bucket):
             // refused with the reason, before it is counted anywhere.
             if let problem = registry.mergeProblem(window) ?? aggregates.mergeProblem(window) {
-                acks.append(contentsOf: refuseAtMerge(window, routingID: routingID, problem: problem, nowMs: nowMs))
+                acks.append(contentsOf: refuseAtMerge(window, routingID: routingID, problem: problem, now: now))
                 continue
             }
             guard fleet.count(agentID: window.agentID, epoch: window.agentEpoch, sequence: window.sequence) else {
@@ -113,7 +122,7 @@ public actor CoordinatorEngine {
             aggregates.add(window)
             pending.counted.append(window)
             if fleet.isLive(window.agentID) {
-                let step = registry.feed(window, nowMs: nowMs)
+                let step = registry.feed(window, now: now)
                 for id in step.fed { fed[id, default: []].append(window) }
                 for decision in step.decided { decided.insert(decision.event.rolloutID) }
                 decide(step.decided)
@@ -125,12 +134,13 @@ public actor CoordinatorEngine {
         // are journaled compactly and replayed onto the snapshot at restart,
         // so "acked" still means "counted in the rollout" after a crash.
         for (id, windows) in fed {
-            if decided.contains(id) || nowMs - (lastSnapshotMs[id] ?? 0) >= 1_000 {
-                snapshot(id, nowMs: nowMs)
+            if decided.contains(id) || now.runMs - (lastSnapshotMs[id] ?? 0) >= 1_000 {
+                snapshot(id, now: now)
             } else {
                 for window in windows {
                     let body = (try? Canary_V1_Window(window).serializedBytes() as [UInt8]) ?? []
-                    pending.batch.windowLog.append(WindowLogRecord(rolloutID: id, receivedMs: nowMs, body: Data(body)))
+                    // On the run clock: replayed into the machine at restart.
+                    pending.batch.windowLog.append(WindowLogRecord(rolloutID: id, receivedMs: now.runMs, body: Data(body)))
                 }
             }
         }
@@ -142,11 +152,11 @@ public actor CoordinatorEngine {
         // and no conversion can trap on a sequence however large.
         pending.batch.dedupe += fleet.takeChangedMarks().map { mark in
             DedupeRecord(agentID: mark.agentID, agentEpoch: Int64(bitPattern: mark.epoch), contiguous: Int64(bitPattern: mark.set.contiguous),
-                         aboveJSON: Self.json(mark.set.above.sorted()), updatedMs: nowMs)
+                         aboveJSON: Self.json(mark.set.above.sorted()), updatedMs: now.wallMs)
         }
         // Not durable: no ack (the agents resend), no decision, no table;
         // the memory this flush changed is put back (Durability.swift).
-        guard let released = commit(nowMs: nowMs) else { return [] }
+        guard let released = commit(now: now) else { return [] }
         return released + acks
     }
 
@@ -154,40 +164,41 @@ public actor CoordinatorEngine {
     /// re-publication of every route table the journal committed (a table
     /// decided in this tick goes out with the commit below, never before).
     /// While the journal fails, only liveness, that republication and the probe.
-    public func tick(nowMs: Int64) -> [Outbound] {
+    public func tick(now reading: ClockReading) -> [Outbound] {
+        let now = advanceClock(to: reading)
         var out: [Outbound] = []
-        let transitions = fleet.sweep(nowMs: nowMs)
-        for transition in transitions { noteTransition(transition, nowMs: nowMs) }
-        if !transitions.isEmpty { registry.noteStaleAgents(in: fleet, nowMs: nowMs) }
-        let deciding = probeJournal(nowMs: nowMs)
+        let transitions = fleet.sweep(runMs: now.runMs)
+        for transition in transitions { noteTransition(transition, now: now) }
+        if !transitions.isEmpty { registry.noteStaleAgents(in: fleet, now: now) }
+        let deciding = probeJournal(now: now)
         for id in registry.activeIDs where deciding {
-            let decisions = registry.handle(.tick(nowMs), id: id, nowMs: nowMs)
+            let decisions = registry.handle(.tick(now.runMs), id: id, now: now)
             decide(decisions)
             // Windows are snapshotted when counted and decisions at once;
             // what a quiet tick changes (verdicts, bake progress) is saved at
             // most once a second, so ticks stay cheap however big the state.
-            if !decisions.isEmpty || !transitions.isEmpty || nowMs - (lastSnapshotMs[id] ?? 0) >= 1_000 {
-                snapshot(id, nowMs: nowMs)
+            if !decisions.isEmpty || !transitions.isEmpty || now.runMs - (lastSnapshotMs[id] ?? 0) >= 1_000 {
+                snapshot(id, now: now)
             }
         }
-        if nowMs - lastPublishMs >= config.republishMs {
-            lastPublishMs = nowMs
+        if now.runMs - lastPublishMs >= config.republishMs {
+            lastPublishMs = now.runMs
             for model in committedRoutes.tables.keys.sorted() {
                 if var table = committedRoutes.tables[model] {
-                    table.publishedMs = nowMs
+                    table.publishedMs = now.wallMs
                     out.append(.publish(.routeTable(Canary_V1_RouteTable(table))))
                 }
             }
         }
-        if nowMs - lastMetricsMs >= 1_000 {
-            lastMetricsMs = nowMs
-            for entry in registry.entries.values where !entry.machine.phase.isTerminal || nowMs - entry.updatedMs < 10_000 {
+        if now.runMs - lastMetricsMs >= 1_000 {
+            lastMetricsMs = now.runMs
+            for entry in registry.entries.values where !entry.machine.phase.isTerminal || now.runMs - entry.updatedRunMs < 10_000 {
                 events.publish(type: "rollout", RolloutView(entry: entry))
             }
         }
         guard deciding else { return out }
-        defer { noteJournalRecovery(nowMs: nowMs) }
-        return out + (commit(nowMs: nowMs) ?? [])
+        defer { noteJournalRecovery(now: now) }
+        return out + (commit(now: now) ?? [])
     }
 
     // MARK: - The step
@@ -208,10 +219,10 @@ public actor CoordinatorEngine {
     }
 
     /// Journals the rollout's state (and its view, for the read model).
-    func snapshot(_ id: String, nowMs: Int64) {
-        registry.touch(id, nowMs: nowMs)
+    func snapshot(_ id: String, now: Moment) {
+        registry.touch(id, now: now)
         guard let entry = registry[id] else { return }
-        lastSnapshotMs[id] = nowMs
+        lastSnapshotMs[id] = now.runMs
         // The snapshot includes every window fed so far: its log is obsolete.
         pending.batch.windowLog.removeAll { $0.rolloutID == id }
         pending.batch.clearWindowLogs.insert(id)
@@ -222,7 +233,7 @@ public actor CoordinatorEngine {
         pending.batch.rollouts.append(RolloutRecord(
             id: id, model: plan.model, baseline: plan.baseline, canary: plan.canary, planSource: entry.planSource,
             stateJSON: Self.json(entry.machine), phase: entry.machine.phase.rawValue,
-            active: !entry.machine.phase.isTerminal, createdMs: entry.createdMs, updatedMs: nowMs, viewJSON: viewJSON))
+            active: !entry.machine.phase.isTerminal, createdMs: entry.createdMs, updatedMs: now.wallMs, viewJSON: viewJSON))
         pending.views[id] = (view, viewJSON)
     }
 
@@ -230,12 +241,14 @@ public actor CoordinatorEngine {
     /// its decisions to the sinks that show or send them and returns the
     /// route tables to publish. Nil when the commit failed: the step is
     /// dropped and memory put back as the journal has it (Durability.swift).
-    func commit(nowMs: Int64) -> [Outbound]? {
+    func commit(now: Moment) -> [Outbound]? {
         guard !pending.isEmpty else { return [] }
+        // Every commit carries the run clock: never behind a time it journals.
+        pending.batch.meta[RunClock.journalKey] = Self.json(clock)
         do {
             try journal.commit(pending.batch)
         } catch {
-            journalFailed(error, nowMs: nowMs)
+            journalFailed(error, now: now)
             return nil
         }
         let step = pending
@@ -248,7 +261,7 @@ public actor CoordinatorEngine {
         committedAggregates = aggregates
         counters.countedWindows += UInt64(step.counted.count)
         for window in step.counted {
-            fleet.noteCounted(agentID: window.agentID, epoch: window.agentEpoch, endMs: window.endMs, nowMs: nowMs)
+            fleet.noteCounted(agentID: window.agentID, epoch: window.agentEpoch, endMs: window.endMs, nowMs: now.wallMs)
             metrics.counted(window)
         }
         var sinks: [any DecisionSink] = [events, metrics, notifier, DecisionLog(logger: logger)]
@@ -259,6 +272,19 @@ public actor CoordinatorEngine {
         for row in step.seconds { events.publish(type: "metrics", SecondMetrics(row)) }
         for agent in step.agents { events.publish(type: "agent", agent) }
         return step.tables.map { .publish(.routeTable(Canary_V1_RouteTable($0))) }
+    }
+
+    /// The reading on the run clock. A reading that came much later than
+    /// the one before means the coordinator did not run meanwhile: that
+    /// time was left out (RunClock), and each rollout is told so its step
+    /// record can say it.
+    func advanceClock(to reading: ClockReading) -> Moment {
+        let (now, stopped) = clock.advance(to: reading)
+        if stopped > 0 {
+            registry.noteTimeLeftOut(stoppedMs: stopped, downMs: 0, now: now)
+            warn("clock_gap", now: now, "the coordinator did not run for \(DurationText.seconds(milliseconds: stopped)) (stopped, suspended or starved): left out of bake times, deadlines and timeouts")
+        }
+        return now
     }
 
     static func json(_ value: some Encodable) -> String {

@@ -35,21 +35,21 @@ extension CoordinatorEngine {
 
     /// A commit failed: forget the step, put memory back as the journal
     /// has it, stop deciding, and say so (once per outage).
-    func journalFailed(_ error: JournalError, nowMs: Int64) {
+    func journalFailed(_ error: JournalError, now: Moment) {
         counters.journalFailures += 1
         let wasCommitting = journalHealth.isCommitting
-        let began = journalHealth.failed(error, nowMs: nowMs)
+        let began = journalHealth.failed(error, now: now)
         pending = PendingStep()
         // Not yet counted anywhere: their agents resend them.
         staged.removeAll()
         routes = committedRoutes
         aggregates = committedAggregates
-        memoryIsJournal = rebuildFromJournal(nowMs: nowMs)
+        memoryIsJournal = rebuildFromJournal(now: now)
         if began {
             logger.error("\(error) (\(error.cause)); deciding stopped: no window is acked, no step taken and no new route table published until the journal commits again (tried every \(JournalHealth.probeMs) ms)")
-            notifier.enqueue(journal: journalHealth.status, event: WebhookNotification.journalUnavailable, nowMs: nowMs)
+            notifier.enqueue(journal: journalHealth.status, event: WebhookNotification.journalUnavailable, nowMs: now.wallMs)
         } else {
-            warn("journal_failure", nowMs: nowMs, "\(error) (\(error.cause)); still not deciding")
+            warn("journal_failure", now: now, "\(error) (\(error.cause)); still not deciding")
         }
         if wasCommitting { events.publish(type: "journal", journalHealth.status) }
     }
@@ -58,14 +58,14 @@ extension CoordinatorEngine {
     /// them (reads work on a full disk). False when even that failed: no
     /// window is then acked, not even as a duplicate, until a probe
     /// rebuilds them (``memoryIsJournal``).
-    func rebuildFromJournal(nowMs: Int64) -> Bool {
+    func rebuildFromJournal(now: Moment) -> Bool {
         do {
             let marks = try Recovery.marks(journal: journal)
-            var (registry, _) = try Recovery.rollouts(journal: journal, config: config, logger: logger)
+            var (registry, _) = try Recovery.rollouts(journal: journal, config: config, logger: logger, now: now)
             // The last decision shown is the last committed one.
             for id in registry.activeIDs { registry.setLastDecision(readModel.view(id: id)?.lastDecision, id: id) }
             fleet.resetMarks(to: marks)
-            registry.noteStaleAgents(in: fleet, nowMs: nowMs)
+            registry.noteStaleAgents(in: fleet, now: now)
             self.registry = registry
             lastSnapshotMs.removeAll()
             return true
@@ -77,18 +77,18 @@ extension CoordinatorEngine {
 
     /// While the journal fails: every `probeMs`, one small write. True when
     /// it went through (the engine decides again from this tick on).
-    func probeJournal(nowMs: Int64) -> Bool {
-        guard journalHealth.probeDue(nowMs: nowMs) else { return journalHealth.isCommitting }
+    func probeJournal(now: Moment) -> Bool {
+        guard journalHealth.probeDue(now: now) else { return journalHealth.isCommitting }
         if !memoryIsJournal {
-            memoryIsJournal = rebuildFromJournal(nowMs: nowMs)
+            memoryIsJournal = rebuildFromJournal(now: now)
             guard memoryIsJournal else { return false }
         }
         do {
-            try journal.setMeta("journal_probe", String(nowMs))
+            try journal.setMeta("journal_probe", String(now.wallMs))
         } catch {
             counters.journalFailures += 1
-            _ = journalHealth.failed(error, nowMs: nowMs)
-            warn("journal_failure", nowMs: nowMs, "\(error) (\(error.cause)); still not deciding")
+            _ = journalHealth.failed(error, now: now)
+            warn("journal_failure", now: now, "\(error) (\(error.cause)); still not deciding")
             return false
         }
         journalHealth.committed()
@@ -98,10 +98,10 @@ extension CoordinatorEngine {
     }
 
     /// Reports an outage over once commits went through for `quietMs`.
-    func noteJournalRecovery(nowMs: Int64) {
-        guard let since = journalHealth.outageEnded(nowMs: nowMs) else { return }
+    func noteJournalRecovery(now: Moment) {
+        guard let since = journalHealth.outageEnded(now: now) else { return }
         logger.notice("journal outage over: it has committed for \(JournalHealth.quietMs) ms (it began at \(since) ms, \(journalHealth.failures) failed commits so far)")
-        notifier.enqueue(journal: journalHealth.status, event: WebhookNotification.journalRecovered, nowMs: nowMs, outageSinceMs: since)
+        notifier.enqueue(journal: journalHealth.status, event: WebhookNotification.journalRecovered, nowMs: now.wallMs, outageSinceMs: since)
     }
 
     /// Refuses an operator call while the journal cannot commit.

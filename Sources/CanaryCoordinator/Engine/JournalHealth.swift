@@ -23,10 +23,11 @@ struct JournalHealth: Sendable {
 
     /// Set while commits fail: the engine stops deciding.
     private(set) var failure: Failure?
-    /// The start of the outage being reported, until it is over.
+    /// The start of the outage being reported (wall clock), until it is over.
     private(set) var outageSinceMs: Int64?
-    private var lastFailureMs: Int64 = 0
-    private(set) var lastProbeMs: Int64 = 0
+    /// On the run clock, so a wall-clock jump neither stalls nor hurries a probe.
+    private var lastFailureRunMs: Int64 = 0
+    private(set) var lastProbeRunMs: Int64 = 0
     private(set) var failures: UInt64 = 0
     /// Failed commits by cause, for `canary_journal_commit_failures_total`.
     private(set) var failuresByCause: [String: UInt64] = [:]
@@ -34,14 +35,14 @@ struct JournalHealth: Sendable {
     var isCommitting: Bool { failure == nil }
 
     /// A commit failed. True when this begins an outage (to report).
-    mutating func failed(_ error: JournalError, nowMs: Int64) -> Bool {
+    mutating func failed(_ error: JournalError, now: Moment) -> Bool {
         failures += 1
         failuresByCause[error.cause, default: 0] += 1
-        lastFailureMs = nowMs
-        lastProbeMs = nowMs
-        if failure == nil { failure = Failure(cause: error.cause, message: error.description, sinceMs: nowMs) }
+        lastFailureRunMs = now.runMs
+        lastProbeRunMs = now.runMs
+        if failure == nil { failure = Failure(cause: error.cause, message: error.description, sinceMs: now.wallMs) }
         guard outageSinceMs == nil else { return false }
-        outageSinceMs = nowMs
+        outageSinceMs = now.wallMs
         return true
     }
 
@@ -51,15 +52,15 @@ struct JournalHealth: Sendable {
     }
 
     /// Whether it is time to try a failed journal again (and notes the try).
-    mutating func probeDue(nowMs: Int64) -> Bool {
-        guard failure != nil, nowMs - lastProbeMs >= Self.probeMs else { return false }
-        lastProbeMs = nowMs
+    mutating func probeDue(now: Moment) -> Bool {
+        guard failure != nil, now.runMs - lastProbeRunMs >= Self.probeMs else { return false }
+        lastProbeRunMs = now.runMs
         return true
     }
 
     /// The outage's start when it is over now (to report once), else nil.
-    mutating func outageEnded(nowMs: Int64) -> Int64? {
-        guard failure == nil, let since = outageSinceMs, nowMs - lastFailureMs >= Self.quietMs else { return nil }
+    mutating func outageEnded(now: Moment) -> Int64? {
+        guard failure == nil, let since = outageSinceMs, now.runMs - lastFailureRunMs >= Self.quietMs else { return nil }
         outageSinceMs = nil
         return since
     }

@@ -7,7 +7,8 @@ import Foundation
 /// reads of the rollouts come from the read model, not the machines.
 extension CoordinatorEngine {
     /// Starts a rollout from a plan's YAML text.
-    public func start(planSource: String, file: String = "plan", nowMs: Int64) throws(CoordinatorError) -> (RolloutView, [Outbound]) {
+    public func start(planSource: String, file: String = "plan", now reading: ClockReading) throws(CoordinatorError) -> (RolloutView, [Outbound]) {
+        let now = advanceClock(to: reading)
         try requireJournal("start a rollout")
         let plan: RolloutPlan
         do {
@@ -23,19 +24,20 @@ extension CoordinatorEngine {
             throw CoordinatorError(.conflict, "\(config.limits.maxRollouts) rollouts are in progress, the limit (limits.max_rollouts); finish or abort one first")
         }
         for id in dropped { lastSnapshotMs[id] = nil }
-        let id = Self.newID(model: plan.model, nowMs: nowMs)
-        registry.insert(RolloutEntry(id: id, planSource: planSource, createdMs: nowMs, updatedMs: nowMs,
+        let id = Self.newID(model: plan.model, nowMs: now.wallMs)
+        registry.insert(RolloutEntry(id: id, planSource: planSource, createdMs: now.wallMs, updatedMs: now.wallMs, updatedRunMs: now.runMs,
                                      machine: RolloutMachine(plan: plan), lastDecision: nil))
-        _ = registry.handle(.staleAgents(RolloutRegistry.staleAgents(of: plan.model, in: fleet), at: nowMs), id: id, nowMs: nowMs)
-        pending.batch.events.append(EventRecord(rolloutID: id, tMs: nowMs, kind: "command", action: "start",
+        _ = registry.handle(.staleAgents(RolloutRegistry.staleAgents(of: plan.model, in: fleet), at: now.runMs), id: id, now: now)
+        pending.batch.events.append(EventRecord(rolloutID: id, tMs: now.wallMs, kind: "command", action: "start",
                                                 reason: "rollout \(plan.name) started: \(plan.model) \(plan.baseline)→\(plan.canary)",
                                                 payloadJSON: Self.json(plan)))
-        decide(registry.handle(.start(at: nowMs), id: id, nowMs: nowMs))
-        return try commitAnswer(id, nowMs: nowMs, what: "start a rollout")
+        decide(registry.handle(.start(at: now.runMs), id: id, now: now))
+        return try commitAnswer(id, now: now, what: "start a rollout")
     }
 
     /// An operator command; refused with a sentence when the phase forbids it.
-    public func command(_ command: OperatorCommand, rolloutID: String, nowMs: Int64) async throws(CoordinatorError) -> (RolloutView, [Outbound]) {
+    public func command(_ command: OperatorCommand, rolloutID: String, now reading: ClockReading) async throws(CoordinatorError) -> (RolloutView, [Outbound]) {
+        let now = advanceClock(to: reading)
         guard let entry = registry[rolloutID] else {
             // Finished before this process started: only its refusal is left to say.
             let record = try? await journal.readRollout(id: rolloutID)
@@ -48,20 +50,20 @@ extension CoordinatorEngine {
         if let why = entry.machine.rejection(of: command) {
             throw CoordinatorError(.conflict, "cannot \(Self.name(command)) rollout \(rolloutID): \(why)")
         }
-        let decisions = registry.handle(.command(command, at: nowMs), id: rolloutID, nowMs: nowMs)
-        pending.batch.events.append(EventRecord(rolloutID: rolloutID, tMs: nowMs, kind: "command", action: Self.name(command),
+        let decisions = registry.handle(.command(command, at: now.runMs), id: rolloutID, now: now)
+        pending.batch.events.append(EventRecord(rolloutID: rolloutID, tMs: now.wallMs, kind: "command", action: Self.name(command),
                                                 reason: "operator asked to \(Self.name(command))", payloadJSON: Self.json(command)))
         decide(decisions)
-        return try commitAnswer(rolloutID, nowMs: nowMs, what: "\(Self.name(command)) rollout \(rolloutID)")
+        return try commitAnswer(rolloutID, now: now, what: "\(Self.name(command)) rollout \(rolloutID)")
     }
 
     /// Snapshots the rollout, commits, and answers with its view, or with
     /// 503 when the journal refused: success is only said once durable,
     /// and a refused call leaves nothing behind (the failed commit put the
     /// engine back as the journal has it).
-    private func commitAnswer(_ id: String, nowMs: Int64, what: String) throws(CoordinatorError) -> (RolloutView, [Outbound]) {
-        snapshot(id, nowMs: nowMs)
-        guard let out = commit(nowMs: nowMs) else {
+    private func commitAnswer(_ id: String, now: Moment, what: String) throws(CoordinatorError) -> (RolloutView, [Outbound]) {
+        snapshot(id, now: now)
+        guard let out = commit(now: now) else {
             throw journalHealth.failure.map { Self.journalRefusal(what, $0) }
                 ?? CoordinatorError(.internalError, "could not \(what): the journal refused the commit; see the coordinator log")
         }

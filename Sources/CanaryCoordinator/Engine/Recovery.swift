@@ -6,23 +6,26 @@ import Foundation
 import Logging
 
 /// The coordinator's state rebuilt from its journal at start: the epoch (or
-/// a new one) and this start's incarnation, every active rollout at its
-/// last snapshot plus the windows counted after it, the route tables (so
-/// sequences go on, and agents take them whatever they hold:
-/// docs/route-tables.md), the window de-duplication marks, and the read
-/// model of every rollout ever run.
+/// a new one) and this start's incarnation, the run clock resumed (the
+/// time it was down left out and told to every active rollout), every
+/// active rollout at its last snapshot plus the windows counted after it,
+/// the route tables (so sequences go on, and agents take them whatever they
+/// hold: docs/route-tables.md), the window de-duplication marks, and the
+/// read model of every rollout ever run.
 ///
 /// A step of its own so the engine's `init` only assigns what it returns;
 /// it runs once, before the engine takes any message.
 struct Recovery {
     let epoch: UInt64
     let incarnation: UInt64
+    let clock: RunClock
     let fleet: Fleet
     let routes: RouteBook
     let registry: RolloutRegistry
     let readModel: RolloutReadModel
 
-    static func restore(journal: Journal, config: CoordinatorConfig, logger: Logger, nowMs: Int64) throws(JournalError) -> Recovery {
+    static func restore(journal: Journal, config: CoordinatorConfig, logger: Logger, now reading: ClockReading,
+                        bootID: String) throws(JournalError) -> Recovery {
         let epoch: UInt64
         if let stored = try journal.meta("epoch"), let value = UInt64(stored) {
             epoch = value
@@ -30,8 +33,23 @@ struct Recovery {
             epoch = UInt64.random(in: 1...UInt64(Int64.max))
             try journal.setMeta("epoch", String(epoch))
         }
-        let incarnation = try journal.startIncarnation(nowMs: nowMs)
-        let (registry, quarantined) = try rollouts(journal: journal, config: config, logger: logger)
+        let incarnation = try journal.startIncarnation(nowMs: reading.wallMs)
+        var clock = RunClock(starting: reading, bootID: bootID)
+        var downMs: Int64 = 0
+        if let stored = try journal.meta(RunClock.journalKey) {
+            do {
+                clock = try JSONDecoder().decode(RunClock.self, from: Data(stored.utf8))
+                downMs = clock.resume(at: reading, bootID: bootID)
+            } catch {
+                logger.error("journal: the run clock is unreadable (\(error)); it restarts at the wall clock's reading, so steps in progress may count their time since the last reading as baked: \(stored.prefix(256))")
+            }
+        }
+        let now = clock.advance(to: reading).now
+        var (registry, quarantined) = try rollouts(journal: journal, config: config, logger: logger, now: now)
+        if downMs > 0, !registry.activeIDs.isEmpty {
+            registry.noteTimeLeftOut(stoppedMs: 0, downMs: downMs, now: now)
+            logger.notice("the coordinator was down for \(DurationText.seconds(milliseconds: downMs)) since its last commit: left out of the bake time and deadlines of \(registry.activeIDs.count) rollouts in progress")
+        }
         var routes = RouteBook(epoch: epoch, incarnation: incarnation)
         for record in try journal.routes() {
             if let table = record.split {
@@ -68,7 +86,7 @@ struct Recovery {
             readModel.update(RolloutView(entry: entry))
             logger.notice("resumed rollout \(entry.id) (\(entry.machine.plan.model) \(entry.machine.plan.baseline)→\(entry.machine.plan.canary)) in phase \(entry.machine.phase.rawValue) at step \(entry.machine.stepIndex + 1), canary \(entry.machine.canaryWeightPPM) ppm")
         }
-        return Recovery(epoch: epoch, incarnation: incarnation, fleet: fleet, routes: routes, registry: registry, readModel: readModel)
+        return Recovery(epoch: epoch, incarnation: incarnation, clock: clock, fleet: fleet, routes: routes, registry: registry, readModel: readModel)
     }
 
     /// The window de-duplication marks as journaled.
@@ -88,7 +106,7 @@ struct Recovery {
     /// range), is quarantined: left out of the registry, shown in the API
     /// with the error, logged; every other rollout resumes. A logged window
     /// that no longer merges is refused by its machine (counted there).
-    static func rollouts(journal: Journal, config: CoordinatorConfig, logger: Logger) throws(JournalError)
+    static func rollouts(journal: Journal, config: CoordinatorConfig, logger: Logger, now: Moment) throws(JournalError)
         -> (RolloutRegistry, [(RolloutRecord, String)]) {
         var registry = RolloutRegistry()
         var quarantined: [(RolloutRecord, String)] = []
@@ -113,10 +131,10 @@ struct Recovery {
                 // waited for forever (no transition would ever clear it).
                 if !machine.staleAgents.isEmpty {
                     logger.notice("rollout \(record.id): no longer waiting for agents that were stale before the restart (\(machine.staleAgents.prefix(8).joined(separator: ", "))); the fleet is rebuilt from the agents that speak now")
-                    _ = machine.handle(.staleAgents([], at: record.updatedMs))
+                    _ = machine.handle(.staleAgents([], at: now.runMs))
                 }
                 registry.insert(RolloutEntry(id: record.id, planSource: record.planSource, createdMs: record.createdMs,
-                                             updatedMs: record.updatedMs, machine: machine, lastDecision: nil))
+                                             updatedMs: now.wallMs, updatedRunMs: now.runMs, machine: machine, lastDecision: nil))
             } catch {
                 let sentence = "journal: rollout \(record.id) (\(record.model)) could not be resumed and is quarantined: \(error); its route table stays as journaled, every other rollout resumes"
                 logger.error("\(sentence)")

@@ -3,7 +3,9 @@ import CanaryCore
 
 /// The rollouts this coordinator steers, and the one place their state
 /// machines are driven: every event a machine handles goes through
-/// ``handle(_:id:nowMs:)``, which also records the decisions it made.
+/// ``handle(_:id:now:)``, which also records the decisions it made. The
+/// events carry run-clock times; the decisions leave stamped with the
+/// wall clock, for the people and the journal that read them.
 struct RolloutRegistry: Sendable {
     private(set) var entries: [String: RolloutEntry]
 
@@ -45,30 +47,32 @@ struct RolloutRegistry: Sendable {
     /// as the rollout's last and returned with the rollout as it stood then.
     /// The machine is mutated in place (optional chaining through the
     /// dictionary): a copy would duplicate its histograms on every window.
-    mutating func handle(_ event: RolloutEvent, id: String, nowMs: Int64) -> [Decided] {
+    mutating func handle(_ event: RolloutEvent, id: String, now: Moment) -> [Decided] {
         guard let decisions = entries[id]?.machine.handle(event), !decisions.isEmpty else { return [] }
         var decided: [Decided] = []
-        for decision in decisions {
+        entries[id]?.updatedMs = now.wallMs
+        entries[id]?.updatedRunMs = now.runMs
+        for var decision in decisions {
+            decision.atMs = now.wallMs
             entries[id]?.lastDecision = decision
             guard let entry = entries[id] else { continue }
             let plan = entry.machine.plan
             decided.append(Decided(event: DecisionEvent(rolloutID: id, model: plan.model, decision: decision),
-                                   canary: plan.canary, rollout: RolloutView(entry: entry), nowMs: nowMs))
+                                   canary: plan.canary, rollout: RolloutView(entry: entry), nowMs: now.wallMs))
         }
-        entries[id]?.updatedMs = nowMs
         return decided
     }
 
     /// A counted window goes to every active rollout of its model (ids of
     /// the rollouts fed, and what they decided).
-    mutating func feed(_ window: Window, nowMs: Int64) -> (fed: [String], decided: [Decided]) {
+    mutating func feed(_ window: Window, now: Moment) -> (fed: [String], decided: [Decided]) {
         var fed: [String] = []
         var decided: [Decided] = []
         // Not `activeIDs`: no sorting per window (at most one matches).
         let ids = entries.values.filter { $0.machine.plan.model == window.model && !$0.machine.phase.isTerminal }.map(\.id)
         for id in ids {
             fed.append(id)
-            decided += handle(.window(window, receivedAt: nowMs), id: id, nowMs: nowMs)
+            decided += handle(.window(window, receivedAt: now.runMs), id: id, now: now)
         }
         return (fed, decided)
     }
@@ -93,10 +97,17 @@ struct RolloutRegistry: Sendable {
     }
 
     /// Tells every active rollout which of its model's agents are stale now.
-    mutating func noteStaleAgents(in fleet: Fleet, nowMs: Int64) {
+    mutating func noteStaleAgents(in fleet: Fleet, now: Moment) {
         for id in activeIDs {
             guard let model = entries[id]?.machine.plan.model else { continue }
-            _ = handle(.staleAgents(Self.staleAgents(of: model, in: fleet), at: nowMs), id: id, nowMs: nowMs)
+            _ = handle(.staleAgents(Self.staleAgents(of: model, in: fleet), at: now.runMs), id: id, now: now)
+        }
+    }
+
+    /// Tells every active rollout the time the run clock left out.
+    mutating func noteTimeLeftOut(stoppedMs: Int64, downMs: Int64, now: Moment) {
+        for id in activeIDs {
+            _ = handle(.timeLeftOut(stoppedMs: stoppedMs, downMs: downMs, at: now.runMs), id: id, now: now)
         }
     }
 
@@ -112,7 +123,8 @@ struct RolloutRegistry: Sendable {
     }
 
     /// The time of the rollout's latest journaled snapshot.
-    mutating func touch(_ id: String, nowMs: Int64) {
-        entries[id]?.updatedMs = nowMs
+    mutating func touch(_ id: String, now: Moment) {
+        entries[id]?.updatedMs = now.wallMs
+        entries[id]?.updatedRunMs = now.runMs
     }
 }

@@ -4,7 +4,7 @@ import Logging
 
 /// Wire intake: every message from the ROUTER is decoded, checked and either
 /// answered at once (hello, heartbeat, snapshot request) or, for a window,
-/// de-duplicated and staged for the next ``CoordinatorEngine/flush(nowMs:)``.
+/// de-duplicated and staged for the next ``CoordinatorEngine/flush(now:)``.
 /// The ack policy lives here too: a counted window is acked after the commit
 /// that counted it, a resent counted one at once (as a duplicate), a resent
 /// staged one never (its first copy's ack follows), and while the journal
@@ -14,30 +14,31 @@ extension CoordinatorEngine {
     /// Handles one message from the ROUTER (`frames` without the routing id);
     /// `peerKey` is the sender's CURVE public key (the ZAP user id), checked
     /// against its binding first (Security/CoordinatorEngine+KeyBindings.swift).
-    public func receive(routingID: [UInt8], frames: [[UInt8]], nowMs: Int64, peerKey: String? = nil) -> [Outbound] {
+    public func receive(routingID: [UInt8], frames: [[UInt8]], now reading: ClockReading, peerKey: String? = nil) -> [Outbound] {
+        let now = advanceClock(to: reading)
         let message: WireMessage
         do {
             message = try WireMessage.decode(frames)
         } catch {
             counters.reject(error.code.description)
-            warn(error.code.description, nowMs: nowMs, "dropped a message from peer \(Self.hex(Array(routingID.prefix(32)))): \(error)")
+            warn(error.code.description, now: now, "dropped a message from peer \(Self.hex(Array(routingID.prefix(32)))): \(error)")
             return []
         }
         // Every string a peer makes us keep (fleet entries, labels) is short.
         if let (field, bytes) = Self.oversizeField(message) {
             counters.reject("too_many_entries")
-            warn("too_many_entries", nowMs: nowMs, "dropped a \(message.kind.name) from peer \(Self.hex(Array(routingID.prefix(32)))): its \(field) is \(bytes) bytes, more than \(Window.maxIdentityBytes)")
+            warn("too_many_entries", now: now, "dropped a \(message.kind.name) from peer \(Self.hex(Array(routingID.prefix(32)))): its \(field) is \(bytes) bytes, more than \(Window.maxIdentityBytes)")
             return []
         }
-        if let refusal = authorize(message, key: peerKey, routingID: routingID, nowMs: nowMs) { return refusal }
+        if let refusal = authorize(message, key: peerKey, routingID: routingID, now: now) { return refusal }
         switch message {
         case .hello(let hello):
             counters.received("hello")
-            if let transition = fleet.hello(hello, nowMs: nowMs) { noteTransition(transition, nowMs: nowMs) }
-            if helloLog.admit("hello", nowMs: nowMs).log {
+            if let transition = fleet.hello(hello, now: now) { noteTransition(transition, now: now) }
+            if helloLog.admit("hello", nowMs: now.runMs).log {
                 logger.info("agent \(hello.agentID.prefix(256)) (\(hello.model.prefix(256))/\(hello.version.prefix(256)), epoch \(hello.agentEpoch)) said hello")
             }
-            noteEvictions(nowMs: nowMs)
+            noteEvictions(now: now)
             var out = snapshotReplies(model: hello.model, routingID: routingID)
             if hello.hasHistogram, (try? HistogramSettings(wire: hello.histogram)) != config.histogram {
                 var reject = Canary_V1_Reject()
@@ -50,7 +51,7 @@ extension CoordinatorEngine {
             return out
         case .heartbeat(let beat):
             counters.received("heartbeat")
-            if let transition = fleet.heartbeat(beat, nowMs: nowMs) { noteTransition(transition, nowMs: nowMs) }
+            if let transition = fleet.heartbeat(beat, now: now) { noteTransition(transition, now: now) }
             // Sequence 0 acks the heartbeat: the agent's proof of our presence.
             var ack = Canary_V1_Ack()
             ack.agentID = beat.agentID
@@ -58,31 +59,31 @@ extension CoordinatorEngine {
             return [.reply(routingID: routingID, .ack(ack))]
         case .snapshotRequest(let request):
             counters.received("snapshot_request")
-            if let transition = fleet.touch(request.agentID, nowMs: nowMs) { noteTransition(transition, nowMs: nowMs) }
+            if let transition = fleet.touch(request.agentID, now: now) { noteTransition(transition, now: now) }
             return snapshotReplies(model: request.model, routingID: routingID)
         case .window(let wire):
             counters.received("window")
-            return stage(wire, routingID: routingID, nowMs: nowMs)
+            return stage(wire, routingID: routingID, now: now)
         case .ack, .routeTable, .reject:
             counters.reject("unexpected_kind")
-            warn("unexpected_kind", nowMs: nowMs, "dropped a \(message.kind.name) from peer \(Self.hex(Array(routingID.prefix(32)))): agents do not send that kind")
+            warn("unexpected_kind", now: now, "dropped a \(message.kind.name) from peer \(Self.hex(Array(routingID.prefix(32)))): agents do not send that kind")
             return []
         }
     }
 
-    private func stage(_ wire: Canary_V1_Window, routingID: [UInt8], nowMs: Int64) -> [Outbound] {
-        if let transition = fleet.touch(wire.agentID, nowMs: nowMs) { noteTransition(transition, nowMs: nowMs) }
-        noteEvictions(nowMs: nowMs)
+    private func stage(_ wire: Canary_V1_Window, routingID: [UInt8], now: Moment) -> [Outbound] {
+        if let transition = fleet.touch(wire.agentID, now: now) { noteTransition(transition, now: now) }
+        noteEvictions(now: now)
         let window: Window
         do {
             window = try Window(wire: wire, bounds: config.limits.window)
-            try checkPlausible(wire, nowMs: nowMs)
+            try checkPlausible(wire, wallMs: now.wallMs)
         } catch {
-            return refuse(wire, routingID: routingID, reason: error.code.description, message: error.message, nowMs: nowMs)
+            return refuse(wire, routingID: routingID, reason: error.code.description, message: error.message, now: now)
         }
         guard window.latency.settings == config.histogram else {
             return refuse(wire, routingID: routingID, reason: "histogram_settings_mismatch",
-                          message: "window histogram settings \(window.latency.settings) differ from the fleet's \(config.histogram)", nowMs: nowMs)
+                          message: "window histogram settings \(window.latency.settings) differ from the fleet's \(config.histogram)", now: now)
         }
         // The marks are the journal's (a failed commit rebuilds them), so
         // a duplicate's original is durable: acking it is safe.
@@ -104,21 +105,21 @@ extension CoordinatorEngine {
             counters.duplicateWindows += 1
             return []
         }
-        switch models.admit(model: window.model, version: window.version, nowMs: nowMs, protected: registry.protectedVersions) {
+        switch models.admit(model: window.model, version: window.version, nowMs: now.runMs, protected: registry.protectedVersions) {
         case .refused(let sentence):
-            return refuse(wire, routingID: routingID, reason: "model_limit", message: sentence, nowMs: nowMs)
+            return refuse(wire, routingID: routingID, reason: "model_limit", message: sentence, now: now)
         case .admitted(let evicted):
-            for eviction in evicted { forget(eviction, nowMs: nowMs) }
+            for eviction in evicted { forget(eviction, now: now) }
         }
         staged.append((routingID, window))
         return []
     }
 
-    /// What needs the coordinator's clock and the fleet's memory: the
+    /// What needs the coordinator's wall clock and the fleet's memory: the
     /// window must not end far in the future, nor start long before the
     /// agent's first contact, and its sequence must not lie far beyond the
     /// highest one counted for its agent epoch.
-    private func checkPlausible(_ wire: Canary_V1_Window, nowMs: Int64) throws(WireError) {
+    private func checkPlausible(_ wire: Canary_V1_Window, wallMs nowMs: Int64) throws(WireError) {
         let limits = config.limits
         let name = "window \(wire.agentID.prefix(256))#\(wire.sequence)"
         let (latestEnd, endOverflow) = nowMs.addingReportingOverflow(limits.maxClockSkewMs)
@@ -139,26 +140,26 @@ extension CoordinatorEngine {
 
     /// A model (or one of its versions) evicted from the book: its second
     /// aggregates and `/metrics` series go with it.
-    func forget(_ eviction: ModelBook.Eviction, nowMs: Int64) {
+    func forget(_ eviction: ModelBook.Eviction, now: Moment) {
         aggregates.forget(model: eviction.model, versions: eviction.versions)
         committedAggregates.forget(model: eviction.model, versions: eviction.versions)
         metrics.forget(model: eviction.model, versions: eviction.versions)
         if eviction.wholeModel { counters.evictedModels += 1 } else { counters.evictedVersions += UInt64(eviction.versions.count) }
         let what = eviction.wholeModel ? "model \(eviction.model.prefix(256))" : "version \(eviction.model.prefix(256))/\(eviction.versions.first?.prefix(256) ?? "")"
-        warn("evicted_model", nowMs: nowMs, "evicted \(what), silent for longest, to stay within limits.max_models / max_versions_per_model (\(counters.evictedModels) models and \(counters.evictedVersions) versions evicted so far)")
+        warn("evicted_model", now: now, "evicted \(what), silent for longest, to stay within limits.max_models / max_versions_per_model (\(counters.evictedModels) models and \(counters.evictedVersions) versions evicted so far)")
     }
 
     /// Agents the fleet evicted at its limit: counted, and logged (rate-limited).
-    func noteEvictions(nowMs: Int64) {
+    func noteEvictions(now: Moment) {
         let evicted = fleet.takeEvictedAgents()
         guard !evicted.isEmpty else { return }
         counters.evictedAgents = fleet.evictedAgents
-        warn("evicted_agent", nowMs: nowMs, "evicted agents silent for longest to stay within limits.max_agents (\(config.limits.maxAgents)), e.g. \(evicted.prefix(4).map { String($0.prefix(64)) }.joined(separator: ", ")); \(fleet.evictedAgents) evicted so far")
+        warn("evicted_agent", now: now, "evicted agents silent for longest to stay within limits.max_agents (\(config.limits.maxAgents)), e.g. \(evicted.prefix(4).map { String($0.prefix(64)) }.joined(separator: ", ")); \(fleet.evictedAgents) evicted so far")
     }
 
     /// A staged window that would not merge into the rollout or second it
     /// belongs to: refused with the reason instead of being counted.
-    func refuseAtMerge(_ window: Window, routingID: [UInt8], problem: WindowError, nowMs: Int64) -> [Outbound] {
+    func refuseAtMerge(_ window: Window, routingID: [UInt8], problem: WindowError, now: Moment) -> [Outbound] {
         let reason = switch problem.code {
         case .countOverflow: "merge_overflow"
         case .tooManyClasses: "too_many_entries"
@@ -167,7 +168,7 @@ extension CoordinatorEngine {
         }
         counters.reject(reason)
         fleet.countRejected(agentID: window.agentID)
-        warn(reason, nowMs: nowMs, "refused window \(window.agentID.prefix(256))#\(window.sequence): \(problem.message)")
+        warn(reason, now: now, "refused window \(window.agentID.prefix(256))#\(window.sequence): \(problem.message)")
         var reject = Canary_V1_Reject()
         reject.agentID = window.agentID
         reject.agentEpoch = window.agentEpoch
@@ -178,17 +179,17 @@ extension CoordinatorEngine {
     }
 
     /// A warning, at most a few per second per reason (RejectionLog.swift).
-    func warn(_ reason: String, nowMs: Int64, _ sentence: @autoclosure () -> String) {
-        let decision = rejectionLog.admit(reason, nowMs: nowMs)
+    func warn(_ reason: String, now: Moment, _ sentence: @autoclosure () -> String) {
+        let decision = rejectionLog.admit(reason, nowMs: now.runMs)
         guard decision.log else { return }
         let suffix = decision.suppressed > 0 ? " (\(decision.suppressed) more like it not logged)" : ""
         logger.warning("\(sentence())\(suffix)")
     }
 
-    private func refuse(_ wire: Canary_V1_Window, routingID: [UInt8], reason: String, message: String, nowMs: Int64) -> [Outbound] {
+    private func refuse(_ wire: Canary_V1_Window, routingID: [UInt8], reason: String, message: String, now: Moment) -> [Outbound] {
         counters.reject(reason)
         fleet.countRejected(agentID: wire.agentID)
-        warn(reason, nowMs: nowMs, "refused window \(wire.agentID.prefix(256))#\(wire.sequence): \(message)")
+        warn(reason, now: now, "refused window \(wire.agentID.prefix(256))#\(wire.sequence): \(message)")
         var reject = Canary_V1_Reject()
         reject.agentID = wire.agentID
         reject.agentEpoch = wire.agentEpoch

@@ -7,7 +7,9 @@ import CanaryWire
 ///
 /// Pure bookkeeping (the caller passes the time), so the rules — stale after
 /// the timeout, live again on any message, each (agent, epoch, sequence)
-/// counted once — are tested without sockets.
+/// counted once — are tested without sockets. Silence is measured on the
+/// run clock (a stopped coordinator or a wall-clock jump makes no agent
+/// stale); the statuses show wall-clock times.
 public struct Fleet: Sendable {
     public struct Transition: Sendable, Equatable {
         public let agentID: String
@@ -22,6 +24,8 @@ public struct Fleet: Sendable {
     /// can only have resends in flight, so the newest few suffice.
     public static let maxEpochsPerAgent = 4
     public private(set) var agents: [String: AgentStatus] = [:]
+    /// When each agent was last heard from, on the run clock.
+    private var lastSeenRunMs: [String: Int64] = [:]
     /// Counted window sequences per (agent id, epoch).
     private var counted: [AgentEpoch: SequenceSet] = [:]
     /// The epochs with marks, per agent id (to evict them with the agent).
@@ -63,19 +67,20 @@ public struct Fleet: Sendable {
     /// Any message from an agent: it is live. Returns a transition when it
     /// was stale before.
     @discardableResult
-    public mutating func touch(_ agentID: String, nowMs: Int64) -> Transition? {
+    public mutating func touch(_ agentID: String, now: Moment) -> Transition? {
         if agents[agentID] == nil, agents.count >= maxAgents { evictSilentAgents() }
-        var status = agents[agentID] ?? AgentStatus(agentID: agentID, nowMs: nowMs)
+        var status = agents[agentID] ?? AgentStatus(agentID: agentID, nowMs: now.wallMs)
         let wasStale = status.stale
-        status.lastSeenMs = max(status.lastSeenMs, nowMs)
+        status.lastSeenMs = now.wallMs
         status.stale = false
         agents[agentID] = status
+        lastSeenRunMs[agentID] = max(lastSeenRunMs[agentID] ?? now.runMs, now.runMs)
         return wasStale ? Transition(agentID: agentID, stale: false) : nil
     }
 
     @discardableResult
-    public mutating func hello(_ hello: Canary_V1_Hello, nowMs: Int64) -> Transition? {
-        let transition = touch(hello.agentID, nowMs: nowMs)
+    public mutating func hello(_ hello: Canary_V1_Hello, now: Moment) -> Transition? {
+        let transition = touch(hello.agentID, now: now)
         agents[hello.agentID]?.host = hello.host
         agents[hello.agentID]?.model = hello.model
         agents[hello.agentID]?.version = hello.version
@@ -87,8 +92,8 @@ public struct Fleet: Sendable {
     }
 
     @discardableResult
-    public mutating func heartbeat(_ beat: Canary_V1_Heartbeat, nowMs: Int64) -> Transition? {
-        let transition = touch(beat.agentID, nowMs: nowMs)
+    public mutating func heartbeat(_ beat: Canary_V1_Heartbeat, now: Moment) -> Transition? {
+        let transition = touch(beat.agentID, now: now)
         agents[beat.agentID]?.agentEpoch = beat.agentEpoch
         agents[beat.agentID]?.unackedWindows = beat.unackedWindows
         agents[beat.agentID]?.routeSequence = beat.routeSequence
@@ -160,12 +165,13 @@ public struct Fleet: Sendable {
     /// key). Its counted marks stay, so its resends are still recognised.
     public mutating func forget(_ agentID: String) {
         agents[agentID] = nil
+        lastSeenRunMs[agentID] = nil
     }
 
-    /// Marks agents silent for longer than the timeout as stale.
-    public mutating func sweep(nowMs: Int64) -> [Transition] {
+    /// Marks agents silent for longer than the timeout (on the run clock) as stale.
+    public mutating func sweep(runMs: Int64) -> [Transition] {
         var transitions: [Transition] = []
-        for (id, status) in agents where !status.stale && nowMs - status.lastSeenMs > staleAfterMs {
+        for (id, status) in agents where !status.stale && runMs - (lastSeenRunMs[id] ?? runMs) > staleAfterMs {
             agents[id]?.stale = true
             transitions.append(Transition(agentID: id, stale: true))
         }
@@ -185,11 +191,12 @@ public struct Fleet: Sendable {
         let batch = max(1, maxAgents / 20)
         // Sort small keys, not the statuses themselves.
         let keys = agents.values.map { status in
-            (rank: status.stale ? 0 : status.lastWindowReceivedMs == nil ? 1 : 2, lastSeen: status.lastSeenMs, id: status.agentID)
+            (rank: status.stale ? 0 : status.lastWindowReceivedMs == nil ? 1 : 2, lastSeen: lastSeenRunMs[status.agentID] ?? 0, id: status.agentID)
         }
         let oldest = keys.sorted { ($0.rank, $0.lastSeen, $0.id) < ($1.rank, $1.lastSeen, $1.id) }.prefix(batch)
         for key in oldest {
             agents[key.id] = nil
+            lastSeenRunMs[key.id] = nil
             for epoch in epochs.removeValue(forKey: key.id) ?? [] {
                 forget(AgentEpoch(agentID: key.id, epoch: epoch))
             }

@@ -12,7 +12,7 @@ import Hummingbird
 struct APIRoutes: Sendable {
     let engine: CoordinatorEngine
     let pump: WirePump?
-    let clock: @Sendable () -> Int64
+    let clock: @Sendable () -> ClockReading
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("healthz") { _, _ in
@@ -40,7 +40,7 @@ struct APIRoutes: Sendable {
                 var request = request
                 let body = try await request.collectBody(upTo: 1 << 20)
                 let source = try Self.planSource(body.readableBytesView)
-                let (view, out) = try await engine.start(planSource: source, file: "request body", nowMs: clock())
+                let (view, out) = try await engine.start(planSource: source, file: "request body", now: clock())
                 pump?.send(out)
                 return JSONResponse.ok(view, status: .created)
             }
@@ -101,7 +101,7 @@ struct APIRoutes: Sendable {
     }
 
     private func run(_ command: OperatorCommand, id: String) async throws -> Response {
-        let (view, out) = try await engine.command(command, rolloutID: id, nowMs: clock())
+        let (view, out) = try await engine.command(command, rolloutID: id, now: clock())
         pump?.send(out)
         return JSONResponse.ok(view)
     }

@@ -7,7 +7,7 @@ import Hummingbird
 /// envelope. Built in one place so the OpenAPI test sees the same routes.
 enum CoordinatorRouter {
     static func make(engine: CoordinatorEngine, pump: WirePump?, token: String?, gate: ConnectionGate? = nil,
-                     clock: @escaping @Sendable () -> Int64) -> Router<BasicRequestContext> {
+                     clock: @escaping @Sendable () -> ClockReading) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: ErrorEnvelopeMiddleware())
         router.add(middleware: TokenMiddleware(token: token.flatMap(BearerToken.init)))

@@ -145,6 +145,10 @@ public final class Journal: Sendable {
                 }
                 for mark in batch.dedupe { try mark.save(db) }
                 for route in batch.routes { try route.save(db) }
+                for (key, value) in batch.meta {
+                    try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                   arguments: [key, value])
+                }
             }
         } catch {
             throw JournalError(path: path, operation: "commit", underlying: error)

@@ -14,6 +14,8 @@ public struct JournalBatch: Sendable {
     public var windowLog: [WindowLogRecord] = []
     /// Rollouts snapshotted in this batch: their window logs are dropped first.
     public var clearWindowLogs: Set<String> = []
+    /// Values of the key/value table to set (the run clock rides on every commit).
+    public var meta: [String: String] = [:]
 
     public init() {}
 

@@ -16,8 +16,10 @@ extension Journal {
             // An unreadable snapshot keeps a NULL view: it is not listed,
             // as before (the engine logs it when it tries to resume it).
             guard let machine = try? decoder.decode(RolloutMachine.self, from: Data(stateJSON.utf8)) else { continue }
+            // Journals this old kept every time on the wall clock: their run clock is it.
+            let updatedMs: Int64 = row["updatedMs"]
             let entry = RolloutEntry(id: row["id"], planSource: row["planSource"], createdMs: row["createdMs"],
-                                     updatedMs: row["updatedMs"], machine: machine, lastDecision: nil)
+                                     updatedMs: updatedMs, updatedRunMs: updatedMs, machine: machine, lastDecision: nil)
             try db.execute(sql: "UPDATE rollout SET viewJSON = ? WHERE id = ?",
                            arguments: [CoordinatorEngine.json(RolloutView(entry: entry)), entry.id])
         }

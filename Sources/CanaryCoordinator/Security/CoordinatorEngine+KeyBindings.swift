@@ -20,7 +20,7 @@ extension CoordinatorEngine {
     }
 
     /// Nil when the message may proceed; otherwise the refusal to send back.
-    func authorize(_ message: WireMessage, key: String?, routingID: [UInt8], nowMs: Int64) -> [Outbound]? {
+    func authorize(_ message: WireMessage, key: String?, routingID: [UInt8], now: Moment) -> [Outbound]? {
         guard let allowList else { return nil }
         let claim: Claim
         switch message {
@@ -69,7 +69,7 @@ extension CoordinatorEngine {
                           "agent '\(claim.agentID)' is live and speaks with key \(KeyFingerprint.of(owner))")
         }
         let fleet = self.fleet
-        let admission = keyLedger.admit(agentID: claim.agentID, key: key, nowMs: nowMs, isStale: { !fleet.isLive($0) })
+        let admission = keyLedger.admit(agentID: claim.agentID, key: key, nowMs: now.runMs, isStale: { !fleet.isLive($0) })
         if admission != .full { _ = keyLedger.claim(agentID: claim.agentID, epoch: claim.epoch, key: key) }
         switch admission {
         case .admitted:

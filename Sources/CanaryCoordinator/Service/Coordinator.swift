@@ -37,13 +37,14 @@ public final class Coordinator: Sendable {
     /// Where to write a ``CoordinatorReadyFile`` once bound (nil: nowhere).
     public let readyFile: String?
     let logger: Logger
-    let clock: @Sendable () -> Int64
+    /// The wall and monotonic clocks every service reads (RunClock.swift).
+    let clock: @Sendable () -> ClockReading
     private let bound = OnceValue<Endpoints>()
     /// The group ``run()`` runs, for ``shutdown()``; true once asked to stop.
     private let running = Mutex<(group: ServiceGroup?, stopping: Bool)>((nil, false))
 
     public init(config: CoordinatorConfig, logger: Logger, readyFile: String? = nil,
-                clock: @escaping @Sendable () -> Int64 = Coordinator.wallClockMs) throws {
+                clock: @escaping @Sendable () -> ClockReading = ClockReading.now) throws {
         self.config = config
         self.logger = logger
         self.readyFile = readyFile
@@ -62,7 +63,7 @@ public final class Coordinator: Sendable {
         Self.warnIfInsecure(config, logger: logger)
         let allowList = try config.curve.map { curve throws(ConfigError) in try AllowListStore(path: curve.allowList, logger: logger) }
         let journal = try Journal(path: config.journalPath)
-        engine = try CoordinatorEngine(config: config, journal: journal, logger: logger, nowMs: clock(), allowList: allowList)
+        engine = try CoordinatorEngine(config: config, journal: journal, logger: logger, now: clock(), allowList: allowList)
     }
 
     /// Waits until the sockets and the HTTP server are bound; nil if they never will be.
@@ -182,9 +183,5 @@ public final class Coordinator: Sendable {
         return ConnectionPolicy(
             headerTimeout: .milliseconds(limits.headerTimeoutMs), bodyTimeout: .milliseconds(limits.bodyTimeoutMs),
             idleTimeout: .milliseconds(limits.idleTimeoutMs), maxConnections: limits.maxConnections, refusalBody: body)
-    }
-
-    public static let wallClockMs: @Sendable () -> Int64 = {
-        Int64((Date().timeIntervalSince1970 * 1000).rounded())
     }
 }

@@ -47,12 +47,12 @@ struct WirePump: Sendable {
     }
 
     /// Reads until the loop shuts down.
-    func pump(clock: @escaping @Sendable () -> Int64) async {
+    func pump(clock: @escaping @Sendable () -> ClockReading) async {
         for await message in loop.messages {
             guard message.socket == Self.router else { continue }
             guard message.frames.count >= 1 else { continue }
             let routingID = message.frames[0]
-            let out = await engine.receive(routingID: routingID, frames: Array(message.frames.dropFirst()), nowMs: clock(),
+            let out = await engine.receive(routingID: routingID, frames: Array(message.frames.dropFirst()), now: clock(),
                                            peerKey: message.userID)
             send(out)
         }

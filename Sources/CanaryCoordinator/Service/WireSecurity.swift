@@ -13,12 +13,13 @@ struct WireSecurity: Sendable {
     let keyPair: CurveKeyPair
 
     static func start(curve: CoordinatorCurveConfig, store: AllowListStore,
-                      clock: @escaping @Sendable () -> Int64) async throws -> WireSecurity {
+                      clock: @escaping @Sendable () -> ClockReading) async throws -> WireSecurity {
         let secret = try KeyFile.readSecret(curve.secretKeyFile)
         let keyPair = try CurveKeyPair(secretKey: secret)
         let context = try ZeroMQContext()
+        // Its log throttle is a duration: on the monotonic clock.
         let zap = try await ZAPHandler(context: context) { request in
-            store.decide(request, nowMs: clock())
+            store.decide(request, nowMs: clock().monotonicMs)
         }
         return WireSecurity(context: context, zap: zap, keyPair: keyPair)
     }

@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// down in reverse order, and on cancellation this waits for the ticker).
 struct WireService: Service {
     let pump: WirePump
-    let clock: @Sendable () -> Int64
+    let clock: @Sendable () -> ClockReading
     let drained: OnceValue<Bool>
     /// CURVE's ZAP handler and shared context, stopped after the sockets.
     var security: WireSecurity? = nil

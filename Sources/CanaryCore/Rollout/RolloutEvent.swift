@@ -11,8 +11,10 @@ public enum OperatorCommand: Sendable, Equatable, Hashable, Codable {
 }
 
 /// Everything that drives a rollout. Times are milliseconds on whatever
-/// clock the caller uses (wall clock in the coordinator, simulated in replay);
-/// the machine never reads a clock itself.
+/// clock the caller uses — every duration (bake, deadline, staleness, the
+/// analysis window) is measured on it, so it must never jump: the
+/// coordinator's run clock (RunClock.swift), simulated time in replay. The
+/// machine never reads a clock itself.
 public enum RolloutEvent: Sendable, Equatable, Codable {
     /// Starts a pending rollout at its first step.
     case start(at: Int64)
@@ -27,4 +29,8 @@ public enum RolloutEvent: Sendable, Equatable, Codable {
     /// previous set; empty = all live). While any is stale the rollout does
     /// not advance: their missing windows could hide a regression.
     case staleAgents([String], at: Int64)
+    /// Time the caller's clock left out — the coordinator was stopped or
+    /// down that long — so a step's record can say how much of its span
+    /// was not counted. Changes no duration: they never included it.
+    case timeLeftOut(stoppedMs: Int64, downMs: Int64, at: Int64)
 }

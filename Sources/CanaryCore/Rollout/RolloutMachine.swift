@@ -11,6 +11,11 @@
 /// cannot complete within `progress_deadline` (paused time excluded) gets
 /// the breach action too.
 ///
+/// Every duration is measured on the events' clock, which must not jump
+/// (RolloutEvent); the coordinator's run clock leaves out the time it was
+/// stopped or down, and tells the machine how much (`timeLeftOut`) so the
+/// decision that ends a step says so (``BakeTime``).
+///
 /// Windows are only merged when they arrive; judging happens on the next
 /// `tick` (if anything arrived), so its cost — a few passes over each latency
 /// histogram — does not grow with the number of agents. The coordinator ticks
@@ -39,6 +44,10 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
     private var baselineData = ArmData()
     private var canaryData = ArmData()
     private var pausedAtMs: Int64?
+    /// Time the caller's clock left out during this step (optional: absent
+    /// from snapshots journaled before it was kept).
+    private var stepStoppedMs: Int64?
+    private var stepDownMs: Int64?
     private var deadlineStartMs: Int64?
     /// Paused at a manual gate before entering `stepIndex + 1`.
     private var atGate = false
@@ -55,6 +64,14 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
 
     public var weightsPPM: [String: UInt32] {
         [plan.baseline: RolloutPlan.fullWeightPPM - canaryWeightPPM, plan.canary: canaryWeightPPM]
+    }
+
+    /// How long the current step has baked by `now` (paused time
+    /// excluded) and what was left out of it; nil outside a step.
+    public func bake(at now: Int64) -> BakeTime? {
+        guard let start = stepStartedAtMs, phase == .progressing || phase == .paused else { return nil }
+        let end = phase == .paused ? (pausedAtMs ?? now) : now
+        return BakeTime(bakedMs: Swift.max(0, end - start), stoppedMs: stepStoppedMs ?? 0, downMs: stepDownMs ?? 0)
     }
 
     /// Cumulative per-version metrics since the rollout began.
@@ -90,6 +107,12 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
             return apply(command, at: now)
         case .staleAgents(let ids, _):
             staleAgents = Array(Set(ids)).sorted()
+            return []
+        case .timeLeftOut(let stopped, let down, _):
+            // Only a baking step's record reports it; a paused one's bake is frozen anyway.
+            guard phase == .progressing else { return [] }
+            stepStoppedMs = (stepStoppedMs ?? 0) &+ Swift.max(0, stopped)
+            stepDownMs = (stepDownMs ?? 0) &+ Swift.max(0, down)
             return []
         }
     }
@@ -244,25 +267,26 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
         }
         waitingFor = waiting
 
+        let stepBake = BakeTime(bakedMs: baked, stoppedMs: stepStoppedMs ?? 0, downMs: stepDownMs ?? 0)
         if waiting.isEmpty {
             let evidence = latestVerdicts.map(\.evidence)
             let current = PercentText.text(ppm: canaryWeightPPM)
-            let reason = "step \(current) baked \(baked / 1000) s with \(canaryData.stepRequests) canary and \(baselineData.stepRequests) baseline requests; all guards pass"
+            let reason = "step \(current) baked \(stepBake.sentence) with \(canaryData.stepRequests) canary and \(baselineData.stepRequests) baseline requests; all guards pass"
             let next = stepIndex + 1
             if next >= plan.stepsPPM.count {
-                return [finish(.promoted, action: .promote, at: now, reason: reason, evidence: evidence)]
+                return [finish(.promoted, action: .promote, at: now, reason: reason, evidence: evidence, bake: stepBake)]
             }
             if plan.pauseBeforePPM.contains(plan.stepsPPM[next]) {
                 atGate = true
-                return [pause(at: now, reason: reason + "; manual gate before \(PercentText.text(ppm: plan.stepsPPM[next])): resume to continue", evidence: evidence)]
+                return [pause(at: now, reason: reason + "; manual gate before \(PercentText.text(ppm: plan.stepsPPM[next])): resume to continue", evidence: evidence, bake: stepBake)]
             }
-            return [enter(step: next, at: now, action: .advance, reason: reason, evidence: evidence)]
+            return [enter(step: next, at: now, action: .advance, reason: reason, evidence: evidence, bake: stepBake)]
         }
         if let deadline = plan.progressDeadlineMs, let start = deadlineStartMs, now - start > deadline {
-            let reason = "progress deadline \(deadline / 1000) s exceeded at step \(PercentText.text(ppm: canaryWeightPPM)): waiting for " + waiting.joined(separator: "; ")
+            let reason = "progress deadline \(deadline / 1000) s exceeded at step \(PercentText.text(ppm: canaryWeightPPM)) after baking \(stepBake.sentence): waiting for " + waiting.joined(separator: "; ")
             switch plan.onBreach {
-            case .rollback: return [finish(.rolledBack, action: .rollback, at: now, reason: reason)]
-            case .pause: return [pause(at: now, reason: reason)]
+            case .rollback: return [finish(.rolledBack, action: .rollback, at: now, reason: reason, bake: stepBake)]
+            case .pause: return [pause(at: now, reason: reason, bake: stepBake)]
             }
         }
         return []
@@ -312,7 +336,9 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
 
     // MARK: Transitions
 
-    private mutating func enter(step: Int, at now: Int64, action: DecisionAction, reason: String, evidence: [Evidence] = []) -> Decision {
+    /// `bake` is the step just left's, taken before this resets it.
+    private mutating func enter(step: Int, at now: Int64, action: DecisionAction, reason: String, evidence: [Evidence] = [],
+                                bake: BakeTime? = nil) -> Decision {
         phase = .progressing
         stepIndex = step
         canaryWeightPPM = plan.stepsPPM[step]
@@ -320,27 +346,31 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
         deadlineStartMs = now
         pausedAtMs = nil
         pauseReason = nil
+        stepStoppedMs = nil
+        stepDownMs = nil
         baselineData.stepRequests = 0
         canaryData.stepRequests = 0
         waitingFor = []
-        return decision(action, at: now, reason: reason, evidence: evidence)
+        return decision(action, at: now, reason: reason, evidence: evidence, bake: bake)
     }
 
-    private mutating func pause(at now: Int64, reason: String, evidence: [Evidence] = []) -> Decision {
+    private mutating func pause(at now: Int64, reason: String, evidence: [Evidence] = [], bake: BakeTime? = nil) -> Decision {
         phase = .paused
         pausedAtMs = now
         pauseReason = reason
-        return decision(.pause, at: now, reason: reason, evidence: evidence)
+        return decision(.pause, at: now, reason: reason, evidence: evidence, bake: bake)
     }
 
-    private mutating func finish(_ terminal: RolloutPhase, action: DecisionAction, at now: Int64, reason: String, evidence: [Evidence] = []) -> Decision {
+    private mutating func finish(_ terminal: RolloutPhase, action: DecisionAction, at now: Int64, reason: String, evidence: [Evidence] = [],
+                                 bake: BakeTime? = nil) -> Decision {
         phase = terminal
         canaryWeightPPM = terminal == .promoted ? RolloutPlan.fullWeightPPM : 0
         waitingFor = []
-        return decision(action, at: now, reason: reason, evidence: evidence)
+        return decision(action, at: now, reason: reason, evidence: evidence, bake: bake)
     }
 
-    private func decision(_ action: DecisionAction, at now: Int64, reason: String, evidence: [Evidence] = []) -> Decision {
-        Decision(atMs: now, action: action, weightsPPM: weightsPPM, reason: reason, evidence: evidence, phase: phase, stepIndex: stepIndex)
+    private func decision(_ action: DecisionAction, at now: Int64, reason: String, evidence: [Evidence] = [], bake: BakeTime? = nil) -> Decision {
+        Decision(atMs: now, action: action, weightsPPM: weightsPPM, reason: reason, evidence: evidence, phase: phase, stepIndex: stepIndex,
+                 bake: bake)
     }
 }

@@ -18,6 +18,11 @@ public enum DurationText {
         ms % 1_000 == 0 ? "\(ms / 1_000)s" : "\(ms)ms"
     }
 
+    /// Milliseconds as seconds with one decimal, for sentences: `6.2 s`.
+    public static func seconds(milliseconds ms: Int64) -> String {
+        "\(ms < 0 ? "-" : "")\(abs(ms / 1_000)).\(abs(ms % 1_000) / 100) s"
+    }
+
     private static func whole(_ number: String, _ scale: Double) -> Int64? {
         // Bounded so the conversion to Int64 cannot trap (±100 years).
         guard let value = Double(number), value.isFinite, abs(value * scale) < 3.2e12 else { return nil }

@@ -20,8 +20,9 @@ final class Daemon: @unchecked Sendable {  // Process is used from the test task
         throw TestFailure("the canary executable was not found next to \(bundle.path); run `swift build` first")
     }
 
-    convenience init(_ arguments: [String], logPath: String) throws {
-        try self.init(executable: try Self.canaryExecutable(), arguments: arguments, logPath: logPath)
+    /// `environment` is added to this process's (e.g. `LD_PRELOAD` for libfaketime).
+    convenience init(_ arguments: [String], logPath: String, environment: [String: String] = [:]) throws {
+        try self.init(executable: try Self.canaryExecutable(), arguments: arguments, logPath: logPath, environment: environment)
     }
 
     /// A command run by `/bin/sh -c` (for `ulimit` before `exec canary …`).
@@ -29,10 +30,13 @@ final class Daemon: @unchecked Sendable {  // Process is used from the test task
         try self.init(executable: "/bin/sh", arguments: ["-c", command], logPath: logPath)
     }
 
-    init(executable: String, arguments: [String], logPath: String) throws {
+    init(executable: String, arguments: [String], logPath: String, environment: [String: String] = [:]) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardOutput = log
@@ -69,6 +73,12 @@ final class Daemon: @unchecked Sendable {  // Process is used from the test task
         guard process.isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+    }
+
+    /// Sends `signal` (SIGSTOP, SIGCONT: a stopped or resumed process).
+    func signal(_ signal: Int32) {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, signal)
     }
 }
 
