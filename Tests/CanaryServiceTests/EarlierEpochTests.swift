@@ -34,9 +34,10 @@ struct EarlierEpochTests {
 
     /// Sends one window and flushes; the ack that came back (at once for a
     /// duplicate, after the commit otherwise).
-    static func deliver(_ engine: CoordinatorEngine, epoch: UInt64, sequence: UInt64, requests: UInt64, nowMs: Int64) async throws -> Canary_V1_Ack? {
+    static func deliver(_ engine: CoordinatorEngine, epoch: UInt64, sequence: UInt64, requests: UInt64, nowMs: Int64,
+                        key: String? = nil) async throws -> Canary_V1_Ack? {
         let frames = try window(epoch: epoch, sequence: sequence, requests: requests, atMs: nowMs)
-        let replies = await engine.receive(routingID: [7], frames: frames, nowMs: nowMs) + (await engine.flush(nowMs: nowMs))
+        let replies = await engine.receive(routingID: [7], frames: frames, nowMs: nowMs, peerKey: key) + (await engine.flush(nowMs: nowMs))
         return replies.compactMap { reply -> Canary_V1_Ack? in
             guard case .reply(_, .ack(let ack)) = reply, ack.sequence == sequence else { return nil }
             return ack
@@ -78,5 +79,50 @@ struct EarlierEpochTests {
         #expect(await second.rolloutView(id: view.id)?.summaries["v1"]?.requests == 43)
         // The newest epoch's marks are kept too.
         #expect(try await Self.deliver(second, epoch: 5, sequence: 1, requests: 10, nowMs: now)?.duplicate == true)
+    }
+
+    @Test("with CURVE, the agent's key may resend its earlier epoch's windows after a new hello, before and after a coordinator restart; another key may not")
+    func keyBound() async throws {
+        let keys = try TestKeys()
+        defer { keys.remove() }
+        let agent = try keys.pair("agent-a"), other = try keys.pair("wide")
+        try keys.allow([
+            TestKeys.Binding(name: "a", key: agent.publicKey, agent: "a", model: Self.model, versions: ["v1"]),
+            TestKeys.Binding(name: "wide", key: other.publicKey, agent: "*", model: Self.model, versions: ["*"]),
+        ])
+        let path = Unique.directory() + "/journal.sqlite"
+        var config = CoordinatorConfig()
+        config.journalPath = path
+        config.curve = keys.coordinatorConfig()
+        var now: Int64 = 1_800_000_000_000
+        func engine() throws -> CoordinatorEngine {
+            try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, nowMs: now,
+                                  allowList: try AllowListStore(path: keys.allowListPath, logger: testLogger))
+        }
+        let first = try engine()
+        let (view, _) = try await first.start(planSource: fastPlan(model: Self.model, bake: "1h"), nowMs: now)
+        _ = await first.receive(routingID: [7], frames: Self.hello(epoch: 1), nowMs: now, peerKey: agent.publicKey)
+        _ = try await Self.deliver(first, epoch: 1, sequence: 1, requests: 10, nowMs: now, key: agent.publicKey)
+        // Restarted: epoch 2 says hello, then resends epoch 1's spooled #2.
+        now += 100
+        _ = await first.receive(routingID: [7], frames: Self.hello(epoch: 2), nowMs: now, peerKey: agent.publicKey)
+        let resent = try await Self.deliver(first, epoch: 1, sequence: 2, requests: 4, nowMs: now, key: agent.publicKey)
+        #expect(resent?.agentEpoch == 1 && resent?.duplicate == false, "\(String(describing: resent))")
+        // Another key whose pattern covers the id cannot write into that epoch.
+        let forged = await first.receive(routingID: [8], frames: try Self.window(epoch: 1, sequence: 3, requests: 500, atMs: now),
+                                         nowMs: now, peerKey: other.publicKey)
+        guard case .reply(_, .reject(let reject))? = forged.first else {
+            Issue.record("the other key's window was not refused: \(forged)")
+            return
+        }
+        #expect(reject.reason == "agent_epoch_claimed_by_another_key" || reject.reason == "agent_claimed_by_another_key", "\(reject)")
+
+        // The coordinator restarts (its key ledger is new): epoch 3 resends epoch 1's #2 again (the ack was lost).
+        now += 1_000
+        let second = try engine()
+        _ = await second.receive(routingID: [7], frames: Self.hello(epoch: 3), nowMs: now, peerKey: agent.publicKey)
+        let again = try await Self.deliver(second, epoch: 1, sequence: 2, requests: 4, nowMs: now, key: agent.publicKey)
+        #expect(again?.agentEpoch == 1 && again?.duplicate == true, "\(String(describing: again))")
+        #expect(await second.rolloutView(id: view.id)?.summaries["v1"]?.requests == 14, "the agent's windows once each, nothing of the other key")
     }
 }
