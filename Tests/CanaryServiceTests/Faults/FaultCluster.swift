@@ -63,7 +63,7 @@ final class FaultCluster: @unchecked Sendable {  // used from the test task only
         }
     }
 
-    /// Stops every process and removes the segments, checkpoints and journal.
+    /// Stops every process and removes the segments, checkpoints, spools and journal.
     func close() {
         for member in members {
             member.agent.signal(SIGCONT)
@@ -75,6 +75,7 @@ final class FaultCluster: @unchecked Sendable {  // used from the test task only
             _ = try? unlinkSharedSegment(agent.ring)
             _ = try? unlinkSharedSegment(agent.routePage)
             RingCheckpoint.remove(ring: agent.ring)
+            try? FileManager.default.removeItem(atPath: WindowSpool.defaultDirectory(forRing: agent.ring))
         }
         journalReader = nil
         try? FileManager.default.removeItem(atPath: directory)
