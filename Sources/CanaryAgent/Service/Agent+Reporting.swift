@@ -34,7 +34,7 @@ extension Agent {
         }
         let dropped = await state.adopt(found.windows, ringCreatedNs: ring, accountedUpTo: checkpoint?.position ?? position,
                                         droppedAlready: found.dropped.count)
-        for key in dropped { spool.remove(key) }
+        if !dropped.isEmpty { await forget(dropped) }
         if !found.windows.isEmpty {
             logger.notice("spool \(spool.directory): \(found.windows.count - dropped.count) unacked windows of the previous agent taken over; they are resent under their own epoch and sequence")
         }
