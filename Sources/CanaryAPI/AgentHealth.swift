@@ -15,6 +15,15 @@ public struct AgentHealth: Sendable, Equatable, Codable {
     /// coordinator counts each one that arrives twice as a duplicate).
     public var windowsResent: UInt64 = 0
     public var unacked: Int = 0
+    /// Unacked windows a predecessor left in the spool and this agent took
+    /// over to resend under their original key.
+    public var windowsRecovered: UInt64 = 0
+    /// Spool files refused (corrupt, or another agent's) and renamed aside.
+    public var spoolQuarantined: UInt64 = 0
+    /// Windows that could not be written to the spool (kept in memory only).
+    public var spoolWriteFailures: UInt64 = 0
+    /// Why the spool cannot keep windows durably right now (nil: it can).
+    public var spoolFault: String?
     public var samplesRead: UInt64 = 0
     /// Cumulative ring loss: overrun (lapped), torn, abandoned (dead writer).
     public var ringLost: UInt64 = 0

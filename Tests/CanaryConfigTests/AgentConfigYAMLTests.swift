@@ -25,6 +25,8 @@ struct AgentConfigYAMLTests {
         config.histogram = HistogramSettings(lowestMicros: 10, highestMicros: 1_000_000, significantDigits: 3)
         config.scoreBinEdges = [0.1, 0.25, 1.0 / 3]
         config.unackedCapacity = 42
+        config.spoolDirectory = "/var/lib/canary: spool #1"
+        config.spoolMaxBytes = 1 << 20
         config.coordinatorTimeoutMs = 1_500
         config.applyCommand = "printf '%s' \"$CANARY_WEIGHTS\"\n\techo done"
         config.applyFile = "/tmp/split.json"

@@ -82,13 +82,19 @@ final class AgentMetricsServer: Sendable {
         advance("canary_agent_windows_rejected_total", labels, health.windowsRejected, "Windows the coordinator refused.")
         advance("canary_agent_windows_dropped_total", labels, health.windowsDropped, "Unacked windows dropped because the resend buffer was full.")
         advance("canary_agent_windows_resent_total", labels, health.windowsResent, "Windows sent again because their first send was not acked in time.")
+        advance("canary_agent_windows_recovered_total", labels, health.windowsRecovered,
+                "Unacked windows a previous agent left in the spool, taken over and resent under their original key.")
+        advance("canary_agent_spool_quarantined_total", labels, health.spoolQuarantined,
+                "Spool files refused (corrupt, or another agent's) and renamed <name>.quarantined.")
+        advance("canary_agent_spool_write_failures_total", labels, health.spoolWriteFailures,
+                "Windows that could not be written to the spool (kept in memory only; see /healthz).")
         advance("canary_agent_route_tables_applied_total", labels, health.routeTablesApplied, "Route tables written to the route page.")
         advance("canary_agent_ring_faults_total", labels, health.ringFaults,
                 "Sample-ring faults found: tail past head, head backwards or jumping, header changed (see /healthz for the last).")
         advance("canary_agent_route_page_restores_total", labels, health.routePageRestores,
                 "Route-page rewrites after the page changed behind the agent's back (e.g. weights not summing to 1e6).")
         registry.gauge("canary_agent_healthy", labels: labels,
-                       help: "1 while the agent is healthy; 0 while its ring is corrupt (or recently was) or its route page cannot be restored.")
+                       help: "1 while the agent is healthy; 0 while its ring is corrupt (or recently was), its route page cannot be restored or its spool cannot be written.")
             .set(health.healthy ? 1.0 : 0.0)
         registry.gauge("canary_agent_unacked_windows", labels: labels, help: "Windows sent and not yet acknowledged.")
             .set(Double(health.unacked))

@@ -1,13 +1,16 @@
 /// Windows sent to the coordinator and not yet acknowledged, oldest first.
 ///
-/// Bounded: when full, the oldest is dropped (and counted) so a long
-/// coordinator outage costs old history, never the agent's memory. After a
-/// reconnect everything still here is resent in order; the coordinator's
-/// de-duplication by (agent, epoch, sequence) makes that safe.
+/// Bounded in count and in bytes: when full, the oldest are dropped (and
+/// counted) so a long coordinator outage costs old history, never the
+/// agent's memory or its spool's disk. After a reconnect everything still
+/// here is resent in order; the coordinator's de-duplication by (agent,
+/// epoch, sequence) makes that safe.
 public struct UnackedWindows<Payload: Sendable>: Sendable {
     public struct Entry: Sendable {
-        public let sequence: UInt64
+        public let key: WindowKey
         public let payload: Payload
+        /// The payload's size, for the byte bound.
+        public let bytes: Int
         /// When it was last sent (ms), to pace resends.
         public var lastSentMs: Int64
         /// False while it waits for the agent's hello to go out first.
@@ -15,38 +18,47 @@ public struct UnackedWindows<Payload: Sendable>: Sendable {
     }
 
     public let capacity: Int
+    public let maxBytes: Int
     public private(set) var entries: [Entry] = []
+    /// The sum of the entries' sizes.
+    public private(set) var bytes = 0
     /// Windows dropped because the buffer was full, since the agent started.
     public private(set) var droppedTotal: UInt64 = 0
     /// Windows sent again after a first send went unacked.
     public private(set) var resentTotal: UInt64 = 0
 
-    public init(capacity: Int) {
-        precondition(capacity > 0, "UnackedWindows capacity must be positive")
+    public init(capacity: Int, maxBytes: Int = .max) {
+        precondition(capacity > 0 && maxBytes > 0, "UnackedWindows bounds must be positive")
         self.capacity = capacity
+        self.maxBytes = maxBytes
     }
 
     public var count: Int { entries.count }
     public var isEmpty: Bool { entries.isEmpty }
 
     /// Adds a window just sent at `sentMs`, or not sent yet (nil); returns
-    /// the sequence of a dropped window, if any.
+    /// the keys of the windows dropped to make room, oldest first. A window
+    /// larger than `maxBytes` on its own is kept (alone): the count bound
+    /// still holds, and dropping the newest would lose the latest data.
     @discardableResult
-    public mutating func append(sequence: UInt64, payload: Payload, sentMs: Int64?) -> UInt64? {
-        var dropped: UInt64?
-        if entries.count >= capacity {
-            dropped = entries.removeFirst().sequence
+    public mutating func append(_ key: WindowKey, payload: Payload, bytes size: Int = 0, sentMs: Int64?) -> [WindowKey] {
+        var dropped: [WindowKey] = []
+        while let oldest = entries.first, entries.count >= capacity || bytes + size > maxBytes {
+            entries.removeFirst()
+            bytes -= oldest.bytes
             droppedTotal += 1
+            dropped.append(oldest.key)
         }
-        entries.append(Entry(sequence: sequence, payload: payload, lastSentMs: sentMs ?? 0, sent: sentMs != nil))
+        entries.append(Entry(key: key, payload: payload, bytes: size, lastSentMs: sentMs ?? 0, sent: sentMs != nil))
+        bytes += size
         return dropped
     }
 
     /// Removes an acknowledged (or refused) window; returns whether it was here.
     @discardableResult
-    public mutating func acknowledge(_ sequence: UInt64) -> Bool {
-        guard let index = entries.firstIndex(where: { $0.sequence == sequence }) else { return false }
-        entries.remove(at: index)
+    public mutating func acknowledge(_ key: WindowKey) -> Bool {
+        guard let index = entries.firstIndex(where: { $0.key == key }) else { return false }
+        bytes -= entries.remove(at: index).bytes
         return true
     }
 

@@ -2,15 +2,17 @@ import Foundation
 
 /// How far into the ring the coordinator has acknowledged this agent's
 /// windows: the reader position up to which every consumed record is in an
-/// acked window (or was counted lost in one).
+/// acked window (or a dropped one, counted in `windowsDropped`).
 ///
 /// The ring keeps the reader position, which moves when records are
-/// drained, not when their window is acked. A SIGKILLed agent therefore
-/// takes with it the records of its open and unacked windows. Its successor
-/// compares the ring's position with this checkpoint and counts the
-/// difference as lost, so that loss is reported, never silent (DESIGN §7).
-/// Kept next to the segment (tmpfs, same lifetime), tied to the ring's
-/// creation time so a recreated ring is never compared with an old one.
+/// drained, not when their window is acked. A stopped agent's unacked
+/// windows are in its ``WindowSpool``, each with the ring span it was built
+/// from: its successor resends them and credits those spans, and counts as
+/// lost only what neither covers — the window that was still open, or one
+/// whose spool write failed or whose file was refused — so that loss is
+/// reported, never silent (DESIGN §8). Kept next to the segment (tmpfs,
+/// same lifetime), tied to the ring's creation time so a recreated ring is
+/// never compared with an old one.
 public struct RingCheckpoint: Codable, Sendable, Equatable {
     public var ringCreatedNs: UInt64
     public var position: UInt64
@@ -20,10 +22,14 @@ public struct RingCheckpoint: Codable, Sendable, Equatable {
         self.position = position
     }
 
+    /// `/dev/shm` on Linux (where the rings live), the temp folder elsewhere.
+    public static var directory: String {
+        FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+    }
+
     /// `/dev/shm/<ring name>.checkpoint` on Linux, the temp folder elsewhere.
     public static func path(forRing ring: String) -> String {
-        let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
-        return base + "/" + ring.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + ".checkpoint"
+        directory + "/" + ring.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + ".checkpoint"
     }
 
     public static func load(ring: String) -> RingCheckpoint? {
@@ -41,5 +47,19 @@ public struct RingCheckpoint: Codable, Sendable, Equatable {
 
     public static func remove(ring: String) {
         unlink(path(forRing: ring))
+    }
+}
+
+extension RingCheckpoint {
+    /// How many of the records consumed up to `position` a successor must
+    /// count lost: those neither below the checkpoint nor inside the span
+    /// of a spooled window it took over (of this ring).
+    public func unaccounted(upTo position: UInt64, spooled spans: [Range<UInt64>]) -> UInt64 {
+        var covered = self.position, lost: UInt64 = 0
+        for span in spans.sorted(by: { $0.lowerBound < $1.lowerBound }) where span.upperBound > covered && span.lowerBound < position {
+            if span.lowerBound > covered { lost += span.lowerBound - covered }
+            covered = min(span.upperBound, position)
+        }
+        return position > covered ? lost + (position - covered) : lost
     }
 }

@@ -23,16 +23,18 @@ extension Agent {
                 await reconnected(loop)
             }
             switch decoded {
+            // Acks and refusals of a predecessor's windows (resent under
+            // their own epoch) settle them like this agent's own.
             case .ack(let ack):
-                if ack.sequence > 0, ack.agentEpoch == epoch {
-                    await state.acknowledge(ack.sequence, rejected: false)
-                    saveCheckpoint(position: await state.acknowledgedPosition)
+                let key = WindowKey(epoch: ack.agentEpoch, sequence: ack.sequence)
+                if ack.sequence > 0, await state.acknowledge(key, rejected: false) {
+                    await forget([key])
                 }
             case .reject(let reject):
-                logger.error("coordinator refused \(reject.sequence > 0 ? "window #\(reject.sequence)" : "this agent"): \(reject.reason): \(reject.message)")
-                if reject.sequence > 0, reject.agentEpoch == epoch {
-                    await state.acknowledge(reject.sequence, rejected: true)
-                    saveCheckpoint(position: await state.acknowledgedPosition)
+                logger.error("coordinator refused \(reject.sequence > 0 ? "window \(WindowKey(epoch: reject.agentEpoch, sequence: reject.sequence))" : "this agent"): \(reject.reason): \(reject.message)")
+                let key = WindowKey(epoch: reject.agentEpoch, sequence: reject.sequence)
+                if reject.sequence > 0, await state.acknowledge(key, rejected: true) {
+                    await forget([key])
                 }
             case .routeTable(let table):
                 await follow(table, loop: loop)

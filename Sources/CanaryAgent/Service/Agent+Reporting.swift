@@ -10,21 +10,54 @@ import ZeroMQ
 /// Ring → windows → coordinator: the drain, the windows sent (acked,
 /// resent), and the hello that comes before them.
 extension Agent {
-    /// Counts as lost what a previous agent of this ring consumed but never
-    /// had acknowledged (it was killed): see ``RingCheckpoint``.
-    func accountForPredecessor() async {
+    /// Takes over what a previous agent of this ring left: its spooled
+    /// windows are resent under their own keys; the records it consumed
+    /// that neither its checkpoint nor those windows cover (its open
+    /// window, a window it could not spool) are counted as lost. See
+    /// ``RingCheckpoint`` and ``WindowSpool``.
+    func resumeFromPredecessor() async {
         // The position is believed only after the header was audited (a
         // tail past head would count absurd losses).
         await noteRingFault(reader.audit())
         let position = reader.totals.position
         await state.attached(atPosition: position)
-        if let checkpoint = RingCheckpoint.load(ring: config.ringName),
-           checkpoint.ringCreatedNs == reader.createdNanoseconds, position > checkpoint.position {
-            let lost = position - checkpoint.position
-            _ = await state.add([], lost: lost, overrun: 0, malformed: 0, positionAfter: position)
-            logger.warning("ring \(config.ringName): \(lost) samples read by the previous agent were never acknowledged (it stopped abruptly); counted as lost")
+        let found = await openSpool()
+        let ring = reader.createdNanoseconds
+        let checkpoint = RingCheckpoint.load(ring: config.ringName).flatMap { $0.ringCreatedNs == ring ? $0 : nil }
+        if let checkpoint {
+            let spans = found.windows.filter { $0.ringCreatedNs == ring }.map { $0.ringStart..<$0.ringEnd }
+            let lost = checkpoint.unaccounted(upTo: position, spooled: spans)
+            if lost > 0 {
+                _ = await state.add([], lost: lost, overrun: 0, malformed: 0, positionAfter: position)
+                logger.warning("ring \(config.ringName): \(lost) samples read by the previous agent are in no window it had acknowledged or spooled (the window it had open when it stopped, or one it could not spool); counted as lost")
+            }
+        }
+        let dropped = await state.adopt(found.windows, ringCreatedNs: ring, accountedUpTo: checkpoint?.position ?? position,
+                                        droppedAlready: found.dropped.count)
+        if !dropped.isEmpty { await forget(dropped) }
+        if !found.windows.isEmpty {
+            logger.notice("spool \(spool.directory): \(found.windows.count - dropped.count) unacked windows of the previous agent taken over; they are resent under their own epoch and sequence")
+        }
+        if found.dropped.count + dropped.count > 0 {
+            logger.warning("spool \(spool.directory): \(found.dropped.count + dropped.count) of the previous agent's oldest windows dropped: more than unacked_capacity (\(config.unackedCapacity)) or spool.max_bytes (\(config.spoolMaxBytes))")
         }
         saveCheckpoint(position: await state.acknowledgedPosition)
+    }
+
+    /// Opens (and locks) the spool and reads what is in it; a spool that
+    /// cannot be opened leaves the agent running without it, unhealthy.
+    private func openSpool() async -> WindowSpool.Found {
+        do {
+            try spool.open()
+        } catch {
+            _ = await state.spoolFailed(error.description, write: false)
+            logger.error("\(error); windows are kept in memory only: a restart of this agent loses its unacked windows")
+            return WindowSpool.Found()
+        }
+        let found = spool.load(agentID: config.agentID, model: config.model, version: config.version, limit: config.unackedCapacity)
+        for refusal in found.refused { logger.error("\(refusal); the agent carries on without it") }
+        await state.spoolQuarantined(found.refused.count)
+        return found
     }
 
     func saveCheckpoint(position: UInt64) {
@@ -85,16 +118,43 @@ extension Agent {
         }
     }
 
-    func send(_ window: Window, on loop: SocketLoop) async {
-        let frames = WireMessage.window(Canary_V1_Window(window)).encode()
-        let tracked = await state.track(window, frames: frames, nowMs: clock())
-        if let dropped = tracked.dropped {
-            logger.warning("unacked buffer full (\(config.unackedCapacity) windows): dropped window #\(dropped), the oldest")
+    /// Spools a closed window (write-ahead), keeps it until acked and sends
+    /// it: the coordinator hears who we are (model, version, histogram
+    /// settings) before any window, so until the hello went out the window
+    /// waits in the unacked buffer and follows the hello.
+    func send(_ closed: AgentState.ClosedWindow, on loop: SocketLoop) async {
+        let frames = WireMessage.window(Canary_V1_Window(closed.window)).encode()
+        await spoolWrite(closed, frames: frames)
+        let tracked = await state.track(closed, frames: frames, nowMs: clock())
+        if !tracked.dropped.isEmpty {
+            logger.warning("unacked buffer full (\(config.unackedCapacity) windows, spool.max_bytes \(config.spoolMaxBytes)): dropped window \(tracked.dropped.map(\.description).joined(separator: ", ")), the oldest")
+            await forget(tracked.dropped)
         }
-        // The coordinator hears who we are (model, version, histogram
-        // settings) before any window: until the hello went out the window
-        // waits in the unacked buffer and follows the hello.
         if tracked.send { _ = await trySend(frames, on: loop) }
+    }
+
+    /// Writes the window to the spool; a failed write is logged once per
+    /// cause and leaves the window in memory only (a successor would count
+    /// its records lost: the checkpoint stays below it until it is acked).
+    private func spoolWrite(_ closed: AgentState.ClosedWindow, frames: [[UInt8]]) async {
+        guard spool.isOpen else { return }
+        do {
+            try spool.write(SpooledWindow(key: closed.key, ringCreatedNs: reader.createdNanoseconds,
+                                          ringStart: await state.lastSpanEnd, ringEnd: closed.ringEnd, frames: frames))
+            if await state.spoolWorks() { logger.notice("spool \(spool.directory): windows are written again") }
+        } catch {
+            if await state.spoolFailed(error.reason, write: true) {
+                logger.error("\(error); the window is kept in memory only (an agent restart would count it lost)")
+            }
+        }
+    }
+
+    /// Windows acknowledged, refused or dropped: the checkpoint moves past
+    /// them first, then their spool files go (a crash in between resends
+    /// one, which the coordinator acks as a duplicate).
+    func forget(_ keys: [WindowKey]) async {
+        saveCheckpoint(position: await state.acknowledgedPosition)
+        for key in keys { spool.remove(key) }
     }
 
     /// One non-blocking send on the loop thread: false when the coordinator

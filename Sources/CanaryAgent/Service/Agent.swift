@@ -13,9 +13,10 @@ import ZeroMQ
 /// the route tables (SUB) onto the replica's route page.
 ///
 /// Fail-static: when the coordinator is silent the route page keeps the last
-/// split and windows wait in the bounded unacked buffer. A `Service`: SIGTERM
-/// in a `ServiceGroup` (or cancelling its task) flushes the open window and
-/// stops within about a second.
+/// split and windows wait in the bounded unacked buffer, each also written
+/// to the spool before its first send, so a restarted agent resends them.
+/// A `Service`: SIGTERM in a `ServiceGroup` (or cancelling its task)
+/// flushes the open window and stops within about a second.
 public final class Agent: Service, Sendable {
     static let dealer: SocketID = "dealer"
     static let subscriber: SocketID = "subscriber"
@@ -28,6 +29,8 @@ public final class Agent: Service, Sendable {
     let reader: SampleReader
     public let routePage: RoutePage
     let hook: ApplyHook
+    /// Unacked windows on disk (write-ahead), for a successor to resend.
+    let spool: WindowSpool
     /// This agent's key pair and the coordinator's public key (nil: plain text).
     let curve: (keyPair: CurveKeyPair, coordinatorKey: String)?
     private let started = OnceValue<Bool>()
@@ -68,7 +71,8 @@ public final class Agent: Service, Sendable {
         let builder = try WindowBuilder(
             agentID: config.agentID, agentEpoch: epoch, model: config.model, version: config.version,
             intervalMs: config.windowMs, settings: config.histogram, scoreEdges: config.scoreBinEdges)
-        state = AgentState(builder: builder, unackedCapacity: config.unackedCapacity,
+        spool = WindowSpool(directory: config.spoolDirectory ?? WindowSpool.defaultDirectory(forRing: config.ringName))
+        state = AgentState(builder: builder, unackedCapacity: config.unackedCapacity, unackedMaxBytes: config.spoolMaxBytes,
                            health: AgentHealth(agentID: config.agentID, agentEpoch: epoch),
                            timeoutMs: config.coordinatorTimeoutMs, nowMs: clock(), ringFaultHoldMs: ringFaultHoldMs)
         hook = ApplyHook(command: config.applyCommand, file: config.applyFile, logger: logger)
@@ -95,7 +99,7 @@ public final class Agent: Service, Sendable {
             throw error
         }
         started.set(true)
-        await accountForPredecessor()
+        await resumeFromPredecessor()
         logger.notice("agent \(config.agentID) epoch \(epoch): ring \(config.ringName), route page \(config.routePageName), coordinator \(config.coordinatorRouter)\(curve.map { ", CURVE key \($0.keyPair.publicKey)" } ?? "")")
         await introduce(on: loop)
         // Replies are read until the sockets close, after the final flush.
@@ -125,9 +129,11 @@ public final class Agent: Service, Sendable {
     }
 
     private func stop(_ loop: SocketLoop) async {
-        // Flush the open window and give it a moment to be acked.
+        // Flush the open window and give it a moment to be acked; what is
+        // still unacked then stays in the spool for the next agent.
         await drainOnce(loop)
         for window in await state.finish() { await send(window, on: loop) }
+        defer { spool.close() }
         let deadline = clock() + 500
         var acked = await state.unacked.isEmpty
         while !acked && clock() < deadline {
@@ -135,8 +141,10 @@ public final class Agent: Service, Sendable {
             acked = await state.unacked.isEmpty
         }
         await loop.shutdown()
+        saveCheckpoint(position: await state.acknowledgedPosition)
         let health = await state.health
-        logger.notice("agent stopped: \(health.windowsSent) windows sent, \(health.windowsAcked) acked, \(health.unacked) unacked, ring lost \(health.ringLost)")
+        let spooled = health.unacked > 0 && spool.isOpen ? " (left in \(spool.directory) for the next agent)" : ""
+        logger.notice("agent stopped: \(health.windowsSent) windows sent, \(health.windowsAcked) acked, \(health.unacked) unacked\(spooled), ring lost \(health.ringLost)")
     }
 
     private func openSockets() async throws -> SocketLoop {

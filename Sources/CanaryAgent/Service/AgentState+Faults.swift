@@ -46,7 +46,11 @@ extension AgentState {
         if let page = routePageUnrestorable {
             reasons.append("route page corrupt and no table to restore it with yet: \(page)")
         }
+        if let spool = spoolFault {
+            reasons.append("unacked windows are not spooled (an agent restart would lose them): \(spool)")
+        }
         var h = health
+        h.spoolFault = spoolFault
         h.healthy = reasons.isEmpty
         h.unhealthyReason = reasons.isEmpty ? nil : reasons.joined(separator: "; ")
         return h

@@ -7,6 +7,8 @@ import CanaryWire
 actor AgentState {
     var builder: WindowBuilder
     var unacked: UnackedWindows<[[UInt8]]>
+    /// Why the spool cannot keep windows durably right now (nil: it can).
+    var spoolFault: String?
     var follower = RouteTableFollower()
     var health: AgentHealth
     let timeoutMs: Int64
@@ -25,11 +27,11 @@ actor AgentState {
         return first ? unacked.takeUnsent(nowMs: nowMs).map(\.payload) : []
     }
 
-    init(builder: WindowBuilder, unackedCapacity: Int, health: AgentHealth, timeoutMs: Int64, nowMs: Int64,
-         ringFaultHoldMs: Int64 = 10_000) {
+    init(builder: WindowBuilder, unackedCapacity: Int, unackedMaxBytes: Int = .max, health: AgentHealth, timeoutMs: Int64,
+         nowMs: Int64, ringFaultHoldMs: Int64 = 10_000) {
         self.ringFaultHoldMs = ringFaultHoldMs
         self.builder = builder
-        self.unacked = UnackedWindows(capacity: unackedCapacity)
+        self.unacked = UnackedWindows(capacity: unackedCapacity, maxBytes: unackedMaxBytes)
         var health = health
         // The coordinator gets one timeout from our start before we call it silent.
         health.lastHeardMs = nowMs
@@ -37,25 +39,31 @@ actor AgentState {
         self.timeoutMs = timeoutMs
     }
 
-    /// Ring position up to which every consumed record is in a closed window.
-    private var closedPosition: UInt64 = 0
+    /// A closed window and the ring position just past its last record.
+    struct ClosedWindow {
+        let window: Window
+        let ringEnd: UInt64
+        var key: WindowKey { WindowKey(epoch: window.agentEpoch, sequence: window.sequence) }
+    }
+
     /// Ring position of the records consumed so far.
     private var consumedPosition: UInt64 = 0
-    /// Start and end ring positions of each window sent and not yet acked.
-    private var windowSpans: [UInt64: (start: UInt64, end: UInt64)] = [:]
-    /// End position of the last window sent.
-    private var lastSpanEnd: UInt64 = 0
+    /// Start and end ring positions of each unacked window of this ring.
+    private var windowSpans: [WindowKey: (start: UInt64, end: UInt64)] = [:]
+    /// End position of the last window tracked: the next one starts here.
+    private(set) var lastSpanEnd: UInt64 = 0
+    /// Predecessor windows dropped before they reached the buffer (more in the spool than it holds).
+    private var droppedBeforeStart: UInt64 = 0
 
     /// Where the ring's reader stood when this agent attached.
     func attached(atPosition position: UInt64) {
-        closedPosition = position
         consumedPosition = position
         lastSpanEnd = position
     }
 
     /// Adds a drained batch that ends at ring position `positionAfter`;
     /// returns the windows it closed.
-    func add(_ samples: [Sample], lost: UInt64, overrun: UInt64, malformed: UInt64, positionAfter: UInt64) -> [Window] {
+    func add(_ samples: [Sample], lost: UInt64, overrun: UInt64, malformed: UInt64, positionAfter: UInt64) -> [ClosedWindow] {
         health.samplesRead &+= UInt64(samples.count)
         health.ringLost &+= lost
         health.ringOverrun &+= overrun
@@ -63,47 +71,85 @@ actor AgentState {
         if lost + malformed > 0 || overrun > 0 { builder.recordRingLoss(lost: lost &+ malformed, overrun: overrun) }
         // Losses are booked at the batch start, samples in order after them.
         let firstSample = positionAfter &- UInt64(samples.count)
-        var closed: [Window] = []
+        var closed: [ClosedWindow] = []
         for (index, sample) in samples.enumerated() {
-            let windows = builder.add(sample)
-            if !windows.isEmpty {
-                closed += windows
-                closedPosition = firstSample &+ UInt64(index)
-            }
+            // Windows closed by a sample end just before it.
+            closed += builder.add(sample).map { ClosedWindow(window: $0, ringEnd: firstSample &+ UInt64(index)) }
         }
         consumedPosition = positionAfter
         health.predictionsDropped = builder.droppedPredictions
         return closed
     }
 
-    func flush(nowMs: Int64) -> [Window] { closeAll(builder.flush(nowMs: nowMs)) }
-    func finish() -> [Window] { closeAll(builder.finish()) }
+    func flush(nowMs: Int64) -> [ClosedWindow] { closeAll(builder.flush(nowMs: nowMs)) }
+    func finish() -> [ClosedWindow] { closeAll(builder.finish()) }
 
-    private func closeAll(_ windows: [Window]) -> [Window] {
-        if !windows.isEmpty { closedPosition = consumedPosition }
-        return windows
+    private func closeAll(_ windows: [Window]) -> [ClosedWindow] {
+        windows.map { ClosedWindow(window: $0, ringEnd: consumedPosition) }
     }
 
-    /// The position up to which everything consumed is acknowledged: the
-    /// start of the oldest unacked window, or the end of the last closed one.
+    /// The position up to which everything consumed is acknowledged (or
+    /// dropped, counted): the start of the oldest unacked window, or the end
+    /// of the last window tracked. Unacked windows are the spool's to keep:
+    /// a successor credits those it finds there (``RingCheckpoint``).
     var acknowledgedPosition: UInt64 {
-        windowSpans.values.map(\.start).min() ?? closedPosition
+        windowSpans.values.map(\.start).min() ?? lastSpanEnd
     }
 
-    /// Records a window about to be sent; returns the sequence of a window
-    /// dropped because the buffer was full, if any.
-    /// Keeps a closed window until it is acked; `send` says whether to send
-    /// it now: not before the hello went out (it then follows the hello).
-    func track(_ window: Window, frames: [[UInt8]], nowMs: Int64) -> (dropped: UInt64?, send: Bool) {
+    /// Keeps a closed window until it is acked. Returns the windows dropped
+    /// because the buffer was full, and whether to send it now: not before
+    /// the hello went out (it then follows the hello).
+    func track(_ closed: ClosedWindow, frames: [[UInt8]], nowMs: Int64) -> (dropped: [WindowKey], send: Bool) {
         health.windowsSent += 1
         // Windows are sent in order: each starts where the previous one ended.
-        windowSpans[window.sequence] = (start: lastSpanEnd, end: closedPosition)
-        lastSpanEnd = closedPosition
-        let dropped = unacked.append(sequence: window.sequence, payload: frames, sentMs: introduced ? nowMs : nil)
-        if let dropped { windowSpans[dropped] = nil }
-        health.windowsDropped = unacked.droppedTotal
+        windowSpans[closed.key] = (start: lastSpanEnd, end: closed.ringEnd)
+        lastSpanEnd = closed.ringEnd
+        let dropped = unacked.append(closed.key, payload: frames, bytes: frames.reduce(0) { $0 + $1.count },
+                                     sentMs: introduced ? nowMs : nil)
+        for key in dropped { windowSpans[key] = nil }
+        health.windowsDropped = unacked.droppedTotal + droppedBeforeStart
         health.unacked = unacked.count
         return (dropped, introduced)
+    }
+
+    /// Takes over the windows a predecessor left in the spool (oldest
+    /// first): they wait for the hello like any unsent window, and until
+    /// acked hold the checkpoint below their records past `accountedUpTo`
+    /// (those of ring `ringCreatedNs`). Returns the windows dropped because
+    /// they did not all fit.
+    func adopt(_ windows: [SpooledWindow], ringCreatedNs: UInt64, accountedUpTo: UInt64, droppedAlready: Int) -> [WindowKey] {
+        var dropped: [WindowKey] = []
+        for window in windows {
+            if window.ringCreatedNs == ringCreatedNs, window.ringEnd > accountedUpTo {
+                windowSpans[window.key] = (start: max(window.ringStart, accountedUpTo), end: window.ringEnd)
+            }
+            dropped += unacked.append(window.key, payload: window.frames, bytes: window.frames.reduce(0) { $0 + $1.count },
+                                      sentMs: nil)
+        }
+        for key in dropped { windowSpans[key] = nil }
+        health.windowsRecovered += UInt64(windows.count - dropped.count)
+        health.windowsDropped = unacked.droppedTotal + UInt64(droppedAlready)
+        droppedBeforeStart = UInt64(droppedAlready)
+        health.unacked = unacked.count
+        return dropped
+    }
+
+    /// The spool could not be opened or a write failed; returns true when
+    /// that is news (worth a log line: the first, or another cause).
+    func spoolFailed(_ reason: String, write: Bool) -> Bool {
+        if write { health.spoolWriteFailures += 1 }
+        defer { spoolFault = reason }
+        return spoolFault != reason
+    }
+
+    /// A window was written; returns true when that ends a failure.
+    func spoolWorks() -> Bool {
+        defer { spoolFault = nil }
+        return spoolFault != nil
+    }
+
+    func spoolQuarantined(_ count: Int) {
+        health.spoolQuarantined += UInt64(count)
     }
 
     /// Something arrived from the coordinator; returns true when it had
@@ -122,12 +168,16 @@ actor AgentState {
         return true
     }
 
-    func acknowledge(_ sequence: UInt64, rejected: Bool) {
-        windowSpans[sequence] = nil
-        if unacked.acknowledge(sequence) {
+    /// Returns whether the window was still waiting (its spool file can go).
+    @discardableResult
+    func acknowledge(_ key: WindowKey, rejected: Bool) -> Bool {
+        windowSpans[key] = nil
+        let waiting = unacked.acknowledge(key)
+        if waiting {
             if rejected { health.windowsRejected += 1 } else { health.windowsAcked += 1 }
         }
         health.unacked = unacked.count
+        return waiting
     }
 
     func resendDue(nowMs: Int64, olderThanMs: Int64) -> [[[UInt8]]] {
@@ -155,7 +205,7 @@ actor AgentState {
         beat.routeSequence = follower.sequence
         beat.ringLostTotal = health.ringLost
         beat.ringOverrunTotal = health.ringOverrun
-        beat.windowsDroppedTotal = unacked.droppedTotal
+        beat.windowsDroppedTotal = unacked.droppedTotal + droppedBeforeStart
         let now = currentHealth(nowMs: nowMs)
         beat.unhealthyReason = now.unhealthyReason ?? ""
         beat.ringFaultsTotal = health.ringFaults

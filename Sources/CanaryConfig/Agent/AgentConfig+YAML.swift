@@ -23,6 +23,9 @@ extension AgentConfig {
             // Float's description is the shortest text that reads back as the same Float.
             "score_bin_edges: [\(scoreBinEdges.map { "\($0)" }.joined(separator: ", "))]",
             "unacked_capacity: \(unackedCapacity)",
+            "spool:",
+        ] + (spoolDirectory.map { ["  directory: \(YAMLScalar.quoted($0))"] } ?? []) + [
+            "  max_bytes: \(spoolMaxBytes)",
             "coordinator_timeout: \(DurationText.text(milliseconds: coordinatorTimeoutMs))",
             "log_level: \(YAMLScalar.quoted(logLevel))",
         ]

@@ -28,6 +28,13 @@ public struct AgentConfig: Sendable, Equatable {
     public var scoreBinEdges: [Float] = []
     /// Unacked windows kept for resend; the oldest is dropped when full.
     public var unackedCapacity: Int = 600
+    /// Where unacked windows are written before their first send, for a
+    /// restarted agent to resend; nil: `/dev/shm/<ring name>.spool`, next to
+    /// the ring checkpoint. One directory per agent.
+    public var spoolDirectory: String?
+    /// Bytes of unacked windows kept (in memory and in the spool); the
+    /// oldest are dropped past it, like past `unackedCapacity`.
+    public var spoolMaxBytes: Int = 64 << 20
     /// Coordinator silent this long: keep the last split (fail-static) and say so.
     public var coordinatorTimeoutMs: Int64 = 3_000
     /// Run on every split change (weights in CANARY_WEIGHTS etc.).
@@ -53,7 +60,7 @@ public struct AgentConfig: Sendable, Equatable {
 
     static let keys: Set<String> = [
         "agent_id", "replica", "model", "version", "role", "ring", "window", "coordinator",
-        "route_page", "histogram", "score_bin_edges", "unacked_capacity", "coordinator_timeout",
+        "route_page", "histogram", "score_bin_edges", "unacked_capacity", "spool", "coordinator_timeout",
         "apply_hook", "log_level", "metrics", "curve", "insecure",
     ]
     public static func parse(yaml: String, file: String, hostName: String = ProcessInfo.processInfo.hostName) throws(ConfigError) -> AgentConfig {
@@ -103,6 +110,10 @@ public struct AgentConfig: Sendable, Equatable {
             }
         }
         if let capacity = root["unacked_capacity"]?.integer(in: 1...1_000_000) { config.unackedCapacity = Int(capacity) }
+        if let spool = root.mapping("spool", allowed: ["directory", "max_bytes"]) {
+            if let directory = spool["directory"]?.nonEmptyString() { config.spoolDirectory = directory }
+            if let bytes = spool["max_bytes"]?.integer(in: 65_536...(1 << 40)) { config.spoolMaxBytes = Int(bytes) }
+        }
         if let ms = root["coordinator_timeout"]?.durationMs(in: 500...600_000) { config.coordinatorTimeoutMs = ms }
         if let hook = root.mapping("apply_hook", allowed: ["command", "file"]) {
             config.applyCommand = hook["command"]?.string()
@@ -137,6 +148,7 @@ public struct AgentConfig: Sendable, Equatable {
         let text = [agentID, replica, model, version, role, ringName, String(ringCapacity), String(windowMs),
                     coordinatorRouter, coordinatorPublisher, routePageName, histogram.description,
                     scoreBinEdges.map { "\($0)" }.joined(separator: ","), String(unackedCapacity),
+                    spoolDirectory ?? "", String(spoolMaxBytes),
                     String(coordinatorTimeoutMs), applyCommand ?? "", applyFile ?? "",
                     curve.map { "curve:\($0.coordinatorKeyFile)" } ?? (insecure ? "insecure" : "")].joined(separator: "\u{1f}")
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325

@@ -20,8 +20,9 @@ public struct Fleet: Sendable {
     /// At most this many agents are kept; past it the ones silent for
     /// longest are evicted (with their marks), a batch at a time.
     public let maxAgents: Int
-    /// Epochs whose marks are kept per agent: a restarted agent's old epoch
-    /// can only have resends in flight, so the newest few suffice.
+    /// Epochs whose marks are kept per agent: a restarted agent's old epochs
+    /// only have resends in flight (its successor resends what it spooled),
+    /// so a few suffice.
     public static let maxEpochsPerAgent = 4
     public private(set) var agents: [String: AgentStatus] = [:]
     /// When each agent was last heard from, on the run clock.
@@ -127,7 +128,10 @@ public struct Fleet: Sendable {
         forgottenMarks.remove(key)
         var known = epochs[agentID] ?? []
         known.insert(epoch)
-        while known.count > Self.maxEpochsPerAgent, let oldest = known.min() {
+        // The oldest epoch other than this one goes: a successor resending its
+        // predecessor's spooled windows counts an old epoch after newer ones,
+        // and forgetting the marks it just wrote would count a resend twice.
+        while known.count > Self.maxEpochsPerAgent, let oldest = known.subtracting([epoch]).min() {
             known.remove(oldest)
             forget(AgentEpoch(agentID: agentID, epoch: oldest))
         }

@@ -119,6 +119,8 @@ final class RunningAgent: Sendable {
     func unlink() {
         _ = try? unlinkSharedSegment(config.ringName)
         _ = try? unlinkSharedSegment(config.routePageName)
+        RingCheckpoint.remove(ring: config.ringName)
+        try? FileManager.default.removeItem(atPath: WindowSpool.defaultDirectory(forRing: config.ringName))
     }
 
     /// The canary's share on this agent's route page, in ppm (nil before any table).
