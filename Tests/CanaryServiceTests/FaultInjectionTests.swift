@@ -18,7 +18,10 @@ struct FaultInjectionTests {
         let cluster = try FaultCluster(name: "killstep", versions: ["v1", "v1", "v2"])
         defer { cluster.close() }
         try await cluster.start()
-        let id = try await cluster.startRollout(faultPlan(model: cluster.model, steps: "[10%, 30%, 60%, 100%]"))
+        // 3 s a step: the accounting after each restart (writers paused,
+        // counts settled, pages read) must not outlast the next step, or
+        // the rollout would be past the step this case kills in next.
+        let id = try await cluster.startRollout(faultPlan(model: cluster.model, steps: "[10%, 30%, 60%, 100%]", bake: "3s"))
         for (step, label) in [(1, "step 1"), (2, "middle step 2"), (4, "last step 4, before promotion")] {
             let (reached, view) = try await cluster.waitRollout(id) { Self.phase($0) == "progressing" && Self.step($0) == step }
             try #require(reached, "rollout never progressing at step \(step): \(view)")
