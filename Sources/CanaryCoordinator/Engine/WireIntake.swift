@@ -166,16 +166,8 @@ extension CoordinatorEngine {
         case .scoreEdgesMismatch: "score_edges_mismatch"
         default: "merge_refused"
         }
-        counters.reject(reason)
-        fleet.countRejected(agentID: window.agentID)
-        warn(reason, now: now, "refused window \(window.agentID.prefix(256))#\(window.sequence): \(problem.message)")
-        var reject = Canary_V1_Reject()
-        reject.agentID = window.agentID
-        reject.agentEpoch = window.agentEpoch
-        reject.sequence = window.sequence
-        reject.reason = reason
-        reject.message = problem.message
-        return [.reply(routingID: routingID, .reject(reject))]
+        return refuse(agentID: window.agentID, epoch: window.agentEpoch, sequence: window.sequence,
+                      routingID: routingID, reason: reason, message: problem.message, now: now)
     }
 
     /// A warning, at most a few per second per reason (RejectionLog.swift).
@@ -187,13 +179,20 @@ extension CoordinatorEngine {
     }
 
     private func refuse(_ wire: Canary_V1_Window, routingID: [UInt8], reason: String, message: String, now: Moment) -> [Outbound] {
+        refuse(agentID: wire.agentID, epoch: wire.agentEpoch, sequence: wire.sequence,
+               routingID: routingID, reason: reason, message: message, now: now)
+    }
+
+    /// Counts, logs (rate-limited) and answers a refused window with a Reject naming the reason.
+    private func refuse(agentID: String, epoch: UInt64, sequence: UInt64, routingID: [UInt8],
+                        reason: String, message: String, now: Moment) -> [Outbound] {
         counters.reject(reason)
-        fleet.countRejected(agentID: wire.agentID)
-        warn(reason, now: now, "refused window \(wire.agentID.prefix(256))#\(wire.sequence): \(message)")
+        fleet.countRejected(agentID: agentID)
+        warn(reason, now: now, "refused window \(agentID.prefix(256))#\(sequence): \(message)")
         var reject = Canary_V1_Reject()
-        reject.agentID = wire.agentID
-        reject.agentEpoch = wire.agentEpoch
-        reject.sequence = wire.sequence
+        reject.agentID = agentID
+        reject.agentEpoch = epoch
+        reject.sequence = sequence
         reject.reason = reason
         reject.message = message
         return [.reply(routingID: routingID, .reject(reject))]
