@@ -82,7 +82,9 @@ struct SlowlorisTests {
         let metrics = try await TestHTTP.request("GET", url + "/metrics").text
         let madeRoom = (Self.sample(metrics, "canary_http_connections_evicted_total") ?? 0)
             + (Self.sample(metrics, "canary_http_connections_refused_total") ?? 0)
-        #expect(madeRoom > 0, "the limit was never reached: \(metrics.suffix(1_500))")
+        // Reached only if the server accepted faster than the header timeout
+        // closed (a loaded machine may not): once reached, room was made.
+        #expect(mostOpen < 448 || madeRoom > 0, "\(mostOpen) open at the limit but none closed to make room or refused: \(metrics.suffix(1_500))")
         for socket in sockets { socket.drain() }
         let closedEarly = sockets.filter(\.closedByPeer).count
 
