@@ -115,5 +115,11 @@ struct WindowSpoolTests {
         #expect(checkpoint.unaccounted(upTo: 1_400, spooled: [600..<900, 900..<1_400]) == 0, "acked windows still spooled")
         #expect(checkpoint.unaccounted(upTo: 1_000, spooled: []) == 0)
         #expect(checkpoint.unaccounted(upTo: 1_300, spooled: []) == 300, "no spool: everything past the checkpoint")
+        // Tickets the reader still watches (passed mid-record) are the
+        // successor reader's to deliver: not lost, wherever they lie.
+        #expect(checkpoint.unaccounted(upTo: 1_450, spooled: [1_000..<1_400], watched: [1_420, 1_420, 1_430]) == 48,
+                "watched tickets in the open window are not counted lost (each once)")
+        #expect(checkpoint.unaccounted(upTo: 1_450, spooled: [1_000..<1_400], watched: [1_100, 900]) == 50,
+                "watched tickets inside a spooled span or below the checkpoint change nothing")
     }
 }

@@ -140,6 +140,11 @@ typedef struct canary_problem {
 
 /* MARK: - Sample ring layout */
 
+/* Tickets the reader passed while their writer was still mid-record (a
+ * preempted writer): it keeps watching up to this many, delivering each
+ * once committed. */
+#define CANARY_LATE_MAX 8
+
 /* Header of the sample-ring segment: exactly one 4096-byte page. Writer and
  * reader counters sit 128 bytes apart (two cache lines, so the adjacent-line
  * prefetcher does not couple them either). */
@@ -166,7 +171,8 @@ typedef struct canary_ring_header {
     uint64_t overrun;        /* 400 lost: overwritten before read */
     uint64_t torn;           /* 408 lost: changed while being copied */
     uint64_t abandoned;      /* 416 lost: claimed, never committed */
-    uint8_t reserved3[88];   /* 424 */
+    uint64_t late[CANARY_LATE_MAX]; /* 424 tickets passed uncommitted, + 1 (0: free) */
+    uint8_t reserved3[24];   /* 488 */
     uint8_t reserved4[3584]; /* 512 .. 4095 */
 } canary_ring_header;
 
@@ -195,6 +201,7 @@ _Static_assert(offsetof(canary_ring_header, model) == 64, "model label offset");
 _Static_assert(offsetof(canary_ring_header, head) == 256, "writer line offset");
 _Static_assert(offsetof(canary_ring_header, tail) == 384, "reader line offset");
 _Static_assert(offsetof(canary_ring_header, abandoned) == 416, "reader counters");
+_Static_assert(offsetof(canary_ring_header, late) == 424, "late tickets");
 _Static_assert(sizeof(canary_record) == CANARY_RECORD_SIZE, "record is one cache line");
 _Static_assert(offsetof(canary_record, kind) == 32, "record kind offset");
 _Static_assert(offsetof(canary_record, check) == 60, "record check offset");
@@ -365,6 +372,7 @@ typedef struct canary_drain_result {
     uint64_t pending;   /* 1 if the drain stopped at an uncommitted slot */
     uint64_t skipped;   /* lost: unread records jumped over to recover from a fault */
     uint64_t position;  /* the reader position after this call */
+    uint64_t late;      /* tickets below position still watched (passed uncommitted) */
     canary_problem fault; /* CANARY_OK, or what the audit found (see canary_ring_audit) */
 } canary_drain_result;
 
@@ -377,7 +385,14 @@ typedef struct canary_reader_wait {
     uint64_t position_plus_one; /* tail this reader last stored, + 1 (0: none yet) */
     uint64_t head_seen;         /* head at the last drain */
     uint64_t head_seen_ns;      /* CLOCK_MONOTONIC of that drain (0: none yet) */
+    uint64_t late_plus_one[CANARY_LATE_MAX]; /* passed uncommitted tickets, + 1 (0: free) */
+    uint64_t late_since_ns[CANARY_LATE_MAX]; /* since when each has been uncommitted */
+    uint64_t late_loaded;       /* 1 once the segment's late list was taken over */
 } canary_reader_wait;
+
+/* How long the reader waits on an uncommitted slot before it passes it and
+ * watches it from the late list instead (a live writer needs ~20 ns). */
+#define CANARY_PASS_WAIT_NS 2000000ull
 
 /* No writer claims more than one ticket per nanosecond (a contended
  * fetch-add costs tens); head never reaches 2^62 (commit words are 2t+2). */
@@ -460,10 +475,75 @@ static inline canary_problem canary_ring_audit(const canary_ring *ring, canary_r
     return p;
 }
 
-/* Copies up to `max` committed records, oldest first, into `out`, advancing
- * the reader position stored in the segment. Non-blocking: stops at an
- * uncommitted slot and reports `pending`; once that slot has been pending
- * for `dead_wait_ns` across calls it is skipped and counted as abandoned.
+/* Copies committed ticket `t` from `slot` into `*out`: 1 if it arrived
+ * whole, 0 if it changed while copied or failed its check (torn). */
+static inline int canary_ring_copy(const uint64_t *slot, uint64_t t, canary_record *out) {
+    const uint64_t want = 2 * t + 2;
+    uint64_t w[8];
+    for (int i = 1; i < 8; i++) w[i] = atomic_load_explicit(CANARY_A64(&slot[i]), memory_order_relaxed);
+    atomic_thread_fence(memory_order_acquire);
+    uint64_t c2 = atomic_load_explicit(CANARY_A64(&slot[0]), memory_order_relaxed);
+    if (c2 != want || (uint32_t)(w[7] >> 32) != canary_record_check(t, w)) return 0;
+    w[0] = want;
+    memcpy(out, w, sizeof w);
+    return 1;
+}
+
+/* Takes over the late list the previous reader stored in the segment (once
+ * per reader): entries that are not below the position are not tickets it
+ * passed and are dropped; duplicates count once. */
+static inline void canary_ring_load_late(const canary_ring *ring, canary_reader_wait *wait, uint64_t r, uint64_t now) {
+    wait->late_loaded = 1;
+    for (int i = 0; i < CANARY_LATE_MAX; i++) {
+        uint64_t v = atomic_load_explicit(CANARY_A64(&ring->header->late[i]), memory_order_relaxed);
+        int seen = 0;
+        for (int j = 0; j < i; j++) seen |= wait->late_plus_one[j] == v;
+        wait->late_plus_one[i] = (v != 0 && v - 1 < r && !seen) ? v : 0;
+        wait->late_since_ns[i] = now;
+    }
+}
+
+/* Visits the watched late tickets, oldest first: a committed one is
+ * delivered (while the batch has room), a lapped one counted overrun, one
+ * uncommitted for `dead_wait_ns` counted abandoned; the rest stay watched. */
+static inline void canary_ring_visit_late(const canary_ring *ring, canary_reader_wait *wait, uint64_t head, uint64_t now,
+                                          uint64_t dead_wait_ns, canary_record *out, size_t max, size_t *n,
+                                          canary_drain_result *res) {
+    const uint64_t cap = ring->mask + 1;
+    int order[CANARY_LATE_MAX];
+    int count = 0;
+    for (int i = 0; i < CANARY_LATE_MAX; i++) {
+        if (!wait->late_plus_one[i]) continue;
+        int j = count++;
+        while (j > 0 && wait->late_plus_one[order[j - 1]] > wait->late_plus_one[i]) { order[j] = order[j - 1]; j--; }
+        order[j] = i;
+    }
+    for (int k = 0; k < count; k++) {
+        const int i = order[k];
+        const uint64_t t = wait->late_plus_one[i] - 1;
+        const uint64_t *slot = ring->records + ((t & ring->mask) << 3);
+        const uint64_t c = atomic_load_explicit(CANARY_A64(&slot[0]), memory_order_acquire);
+        if (c == 2 * t + 2) {
+            if (*n >= max) return; /* no room: the next call */
+            if (canary_ring_copy(slot, t, &out[*n])) (*n)++; else res->torn++;
+        } else if (c > 2 * t + 2 || head <= t || head - t > cap) {
+            res->overrun++; /* a later lap owns the slot */
+        } else if (now - wait->late_since_ns[i] >= dead_wait_ns) {
+            res->abandoned++;
+        } else {
+            continue; /* still mid-record */
+        }
+        wait->late_plus_one[i] = 0;
+    }
+}
+
+/* Copies up to `max` committed records into `out`, advancing the reader
+ * position stored in the segment. Non-blocking. An uncommitted slot stops
+ * the drain (`pending`) for up to CANARY_PASS_WAIT_NS across calls; then it
+ * is passed and watched from the late list (kept in the segment, so a
+ * successor watches it too) and delivered when its writer commits, out of
+ * order; a slot uncommitted for `dead_wait_ns` is counted abandoned. With
+ * the late list full the reader waits on the slot as before.
  * Never trusts the header: it is audited first (canary_ring_audit) and a
  * fault is reported in `fault`, recovered from as that function says.
  * Must be called by one reader at a time. `max` 0 only audits. */
@@ -484,8 +564,11 @@ static inline canary_drain_result canary_ring_drain(const canary_ring *ring, can
     uint64_t head = atomic_load_explicit(CANARY_A64(&h->head), memory_order_acquire);
     const uint64_t now = canary_now_ns(CLOCK_MONOTONIC);
     res.fault = canary_ring_audit(ring, wait, head, now, &r, &res.skipped);
+    if (!wait->late_loaded) canary_ring_load_late(ring, wait, r, now);
     const uint64_t audited = head;
     size_t n = 0;
+    if (max > 0) canary_ring_visit_late(ring, wait, head, now, dead_wait_ns, out, max, &n, &res);
+    const uint64_t pass_wait = dead_wait_ns < CANARY_PASS_WAIT_NS ? dead_wait_ns : CANARY_PASS_WAIT_NS;
     while (n < max) {
         if (r >= head) {
             head = atomic_load_explicit(CANARY_A64(&h->head), memory_order_acquire);
@@ -502,16 +585,7 @@ static inline canary_drain_result canary_ring_drain(const canary_ring *ring, can
         const uint64_t want = 2 * r + 2;
         uint64_t c = atomic_load_explicit(CANARY_A64(&slot[0]), memory_order_acquire);
         if (c == want) {
-            uint64_t w[8];
-            for (int i = 1; i < 8; i++) w[i] = atomic_load_explicit(CANARY_A64(&slot[i]), memory_order_relaxed);
-            atomic_thread_fence(memory_order_acquire);
-            uint64_t c2 = atomic_load_explicit(CANARY_A64(&slot[0]), memory_order_relaxed);
-            if (c2 != want || (uint32_t)(w[7] >> 32) != canary_record_check(r, w)) {
-                res.torn++;
-            } else {
-                w[0] = c;
-                memcpy(&out[n++], w, sizeof w);
-            }
+            if (canary_ring_copy(slot, r, &out[n])) n++; else res.torn++;
             r++;
             wait->ticket_plus_one = 0;
             continue;
@@ -527,11 +601,25 @@ static inline canary_drain_result canary_ring_drain(const canary_ring *ring, can
         if (wait->ticket_plus_one != r + 1) {
             wait->ticket_plus_one = r + 1;
             wait->since_ns = t_now;
-        } else if (t_now - wait->since_ns >= dead_wait_ns) {
-            res.abandoned++;
-            r++;
-            wait->ticket_plus_one = 0;
-            continue;
+        } else {
+            const uint64_t waited = t_now - wait->since_ns;
+            if (waited >= dead_wait_ns) {
+                res.abandoned++;
+                r++;
+                wait->ticket_plus_one = 0;
+                continue;
+            }
+            if (waited >= pass_wait) {
+                int free_entry = -1;
+                for (int i = 0; i < CANARY_LATE_MAX && free_entry < 0; i++) if (!wait->late_plus_one[i]) free_entry = i;
+                if (free_entry >= 0) {
+                    wait->late_plus_one[free_entry] = r + 1;
+                    wait->late_since_ns[free_entry] = wait->since_ns;
+                    r++;
+                    wait->ticket_plus_one = 0;
+                    continue;
+                }
+            }
         }
         res.pending = 1;
         break;
@@ -541,6 +629,10 @@ static inline canary_drain_result canary_ring_drain(const canary_ring *ring, can
     wait->position_plus_one = r + 1;
     wait->head_seen = head > audited ? head : audited;
     wait->head_seen_ns = now;
+    for (int i = 0; i < CANARY_LATE_MAX; i++) {
+        res.late += wait->late_plus_one[i] != 0;
+        atomic_store_explicit(CANARY_A64(&h->late[i]), wait->late_plus_one[i], memory_order_relaxed);
+    }
     /* Single reader: plain read-modify-write of its own counters is safe.
      * Skipped records are booked as overrun: lost before they were read. */
     atomic_store_explicit(CANARY_A64(&h->delivered), h->delivered + res.delivered, memory_order_relaxed);

@@ -19,6 +19,24 @@ static inline uint64_t canary_ring_claim_only(const canary_ring *ring) {
     return t;
 }
 
+/* Test hook: finishes ticket `t` claimed by canary_ring_claim_only, as its
+ * writer would after being preempted mid-record: payload, then commit. */
+static inline void canary_ring_commit_claimed(const canary_ring *ring, uint64_t t, uint64_t latency_ns, uint64_t key) {
+    canary_record r;
+    memset(&r, 0, sizeof r);
+    r.timestamp_ns = canary_now_ns(CLOCK_REALTIME);
+    r.latency_ns = latency_ns;
+    r.key = key;
+    r.kind = CANARY_KIND_INFERENCE;
+    r.status = CANARY_STATUS_OK;
+    uint64_t *slot = ring->records + ((t & ring->mask) << 3);
+    uint64_t w[8];
+    memcpy(w, &r, sizeof w);
+    w[7] = (w[7] & 0xFFFFFFFFull) | ((uint64_t)canary_record_check(t, w) << 32);
+    for (int i = 1; i < 8; i++) atomic_store_explicit(CANARY_A64(&slot[i]), w[i], memory_order_relaxed);
+    atomic_store_explicit(CANARY_A64(&slot[0]), 2 * t + 2, memory_order_release);
+}
+
 /* MARK: - Benchmark floor */
 
 /* The floor the Swift recorder is measured against: the same fetch-add

@@ -53,13 +53,19 @@ public struct RingCheckpoint: Codable, Sendable, Equatable {
 extension RingCheckpoint {
     /// How many of the records consumed up to `position` a successor must
     /// count lost: those neither below the checkpoint nor inside the span
-    /// of a spooled window it took over (of this ring).
-    public func unaccounted(upTo position: UInt64, spooled spans: [Range<UInt64>]) -> UInt64 {
-        var covered = self.position, lost: UInt64 = 0
+    /// of a spooled window it took over (of this ring), nor `watched` —
+    /// tickets the reader passed while their writer was mid-record, which
+    /// the successor's reader delivers (or counts lost) itself.
+    public func unaccounted(upTo position: UInt64, spooled spans: [Range<UInt64>], watched: [UInt64] = []) -> UInt64 {
+        var uncovered: [Range<UInt64>] = []
+        var covered = self.position
         for span in spans.sorted(by: { $0.lowerBound < $1.lowerBound }) where span.upperBound > covered && span.lowerBound < position {
-            if span.lowerBound > covered { lost += span.lowerBound - covered }
+            if span.lowerBound > covered { uncovered.append(covered..<span.lowerBound) }
             covered = min(span.upperBound, position)
         }
-        return position > covered ? lost + (position - covered) : lost
+        if position > covered { uncovered.append(covered..<position) }
+        let lost = uncovered.reduce(UInt64(0)) { $0 + ($1.upperBound - $1.lowerBound) }
+        let stillWatched = Set(watched).filter { ticket in uncovered.contains { $0.contains(ticket) } }
+        return lost - UInt64(stillWatched.count)
     }
 }

@@ -26,7 +26,7 @@ extension Agent {
         let checkpoint = RingCheckpoint.load(ring: config.ringName).flatMap { $0.ringCreatedNs == ring ? $0 : nil }
         if let checkpoint {
             let spans = found.windows.filter { $0.ringCreatedNs == ring }.map { $0.ringStart..<$0.ringEnd }
-            let lost = checkpoint.unaccounted(upTo: position, spooled: spans)
+            let lost = checkpoint.unaccounted(upTo: position, spooled: spans, watched: reader.lateTickets)
             if lost > 0 {
                 _ = await state.add([], lost: lost, overrun: 0, malformed: 0, positionAfter: position)
                 logger.warning("ring \(config.ringName): \(lost) samples read by the previous agent are in no window it had acknowledged or spooled (the window it had open when it stopped, or one it could not spool); counted as lost")

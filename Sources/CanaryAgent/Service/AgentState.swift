@@ -70,11 +70,14 @@ actor AgentState {
         health.malformedRecords &+= malformed
         if lost + malformed > 0 || overrun > 0 { builder.recordRingLoss(lost: lost &+ malformed, overrun: overrun) }
         // Losses are booked at the batch start, samples in order after them.
+        // Late records (passed while their writer was mid-record, delivered
+        // first) sit below the previous position: no span ends before it.
         let firstSample = positionAfter &- UInt64(samples.count)
         var closed: [ClosedWindow] = []
         for (index, sample) in samples.enumerated() {
             // Windows closed by a sample end just before it.
-            closed += builder.add(sample).map { ClosedWindow(window: $0, ringEnd: firstSample &+ UInt64(index)) }
+            let end = max(consumedPosition, firstSample &+ UInt64(index))
+            closed += builder.add(sample).map { ClosedWindow(window: $0, ringEnd: end) }
         }
         consumedPosition = positionAfter
         health.predictionsDropped = builder.droppedPredictions

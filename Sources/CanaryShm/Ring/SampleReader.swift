@@ -17,6 +17,10 @@ public struct DrainResult: Sendable, Hashable {
     public var skipped: UInt64 = 0
     /// The reader position after the drain.
     public var position: UInt64 = 0
+    /// Tickets below `position` whose writer was still mid-record when the
+    /// reader passed them: watched, and delivered by a later drain once
+    /// committed (or counted lost: lapped, or uncommitted for the dead-writer wait).
+    public var late: Int = 0
     /// A header word no protocol-following writer or reader produces
     /// (tail past head, head backwards or jumping, header changed), and
     /// how the reader recovered; nil for a sane ring.
@@ -66,12 +70,13 @@ public final class SampleReader: @unchecked Sendable {
 
     /// Opens (or creates) the ring of `configuration`.
     /// - Parameter deadWriterWait: how long a claimed slot may stay
-    ///   uncommitted before it is skipped and counted as abandoned. A live
-    ///   writer needs ~20 ns, but one preempted mid-record on a loaded host
-    ///   can take milliseconds (and is then counted abandoned too); the
-    ///   reader cannot pass the slot meanwhile, so the wait must stay well
-    ///   under the time writers need to fill the ring. Default 10 ms.
-    public init(_ configuration: RingConfiguration, deadWriterWait: Duration = .milliseconds(10)) throws(ShmError) {
+    ///   uncommitted before it is counted abandoned. A live writer needs
+    ///   ~20 ns, but one preempted mid-record on a loaded host can take
+    ///   milliseconds: after 2 ms the reader passes the slot and watches it
+    ///   (up to 8 at a time, `CANARY_LATE_MAX`), delivering the record when
+    ///   its writer commits, so only a writer that stays mid-record this
+    ///   long (dead, or stopped) loses its sample. Default 2 s.
+    public init(_ configuration: RingConfiguration, deadWriterWait: Duration = .seconds(2)) throws(ShmError) {
         mapped = try MappedRing.open(configuration)
         // One consumer: a second agent draining the same ring would split the
         // stream and corrupt the position. The lock dies with its process.
@@ -104,6 +109,7 @@ public final class SampleReader: @unchecked Sendable {
                                              abandoned: r.abandoned, pending: r.pending != 0)
                     result.skipped = r.skipped
                     result.position = r.position
+                    result.late = Int(r.late)
                     result.fault = r.fault.status == CANARY_OK ? nil : ShmProblem(r.fault)
                     return result
                 }
@@ -138,5 +144,16 @@ public final class SampleReader: @unchecked Sendable {
             claimed: load(&h.pointee.head), position: load(&h.pointee.tail),
             delivered: load(&h.pointee.delivered), overrun: load(&h.pointee.overrun),
             torn: load(&h.pointee.torn), abandoned: load(&h.pointee.abandoned))
+    }
+
+    /// The tickets the reader passed uncommitted and still watches, as the
+    /// segment holds them (a successor takes them over on its first drain).
+    public var lateTickets: [UInt64] {
+        let offset = MemoryLayout<canary_ring_header>.offset(of: \.late)!
+        let words = UnsafeMutableRawPointer(mapped.header).advanced(by: offset).assumingMemoryBound(to: UInt64.self)
+        return (0..<Int(CANARY_LATE_MAX)).compactMap { i in
+            let value = UInt64(canary_load_u64(words + i))
+            return value == 0 ? nil : value - 1
+        }.sorted()
     }
 }
