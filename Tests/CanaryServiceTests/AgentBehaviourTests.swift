@@ -61,7 +61,7 @@ struct AgentBehaviourTests {
             ring: {name: \(ring), capacity: 4096}
             window: 60s
             coordinator: {router: "\(coordinator.endpoints.router)", publisher: "\(coordinator.endpoints.publisher)"}
-            log_level: warning
+            log_level: notice
             """.write(toFile: "\(dir)/agent.yaml", atomically: true, encoding: .utf8)
         let agent = try Daemon(["agent", "--config", "\(dir)/agent.yaml"], logPath: "\(dir)/agent.log")
         let recorder = try SampleRecorder(RingConfiguration(name: ring, model: model, version: "v1", capacity: 4096,
@@ -73,6 +73,12 @@ struct AgentBehaviourTests {
         // A 60 s window would not close on its own during this test.
         for i in 0..<250 { recorder.record(latency: .milliseconds(3), key: UInt64(i)) }
         try await Task.sleep(for: .milliseconds(300))
+        // The ring checkpoint next to the segment gets the ring's mode (0660 here), not 0644.
+        let checkpoint = RingCheckpoint.path(forRing: ring)
+        let modes = try [checkpoint, "/dev/shm" + ring].map {
+            try (FileManager.default.attributesOfItem(atPath: $0)[.posixPermissions] as? Int ?? -1) & 0o777
+        }
+        #expect(modes == [0o660, 0o660], "checkpoint and ring modes: \(modes.map { String($0, radix: 8) })")
         let clock = ContinuousClock()
         let start = clock.now
         await agent.terminate()
@@ -84,6 +90,11 @@ struct AgentBehaviourTests {
             try journal.aggregates(model: model, sinceSecond: 0).map(\.requests).reduce(0, +) == 250
         }
         #expect(flushed, "the open window was not flushed at SIGTERM")
+        // Everything acked at exit: nothing for a successor to reconcile, no file left.
+        // (An ack slower than the agent's 500 ms exit wait keeps it, correctly.)
+        let allAcked = agent.log.contains(", 0 unacked")
+        #expect(agent.log.contains("agent stopped: "), "\(agent.log)")
+        #expect(FileManager.default.fileExists(atPath: checkpoint) != allAcked, "\(agent.log)")
         await coordinator.stop()
     }
 

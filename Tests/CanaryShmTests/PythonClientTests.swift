@@ -60,6 +60,21 @@ import Testing
         }
     }
 
+    @Test("canary_shm.unlink removes the ring and the agent's checkpoint next to it")
+    func pythonUnlinkRemovesCheckpoint() async throws {
+        try await withSegmentName("pyck") { name in
+            _ = try SampleRecorder(RingConfiguration(name: name, model: "m", version: "v1", capacity: 64))
+            let checkpoint = "/dev/shm" + name + ".checkpoint"
+            #expect(FileManager.default.createFile(atPath: checkpoint, contents: Data("{}".utf8)))
+            let out = try runPython("""
+                import canary_shm as c
+                print(c.unlink("\(name)"), c.unlink("\(name)"))
+                """)
+            #expect(out.trimmingCharacters(in: .whitespacesAndNewlines) == "True False")
+            #expect(!FileManager.default.fileExists(atPath: checkpoint), "the checkpoint outlived its ring")
+        }
+    }
+
     @Test func pythonRoutesLikeSwift() async throws {
         try await withSegmentName("pyroute") { name in
             let page = try RoutePage(name: name, model: "fraud")

@@ -35,6 +35,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <errno.h>
+#include <unistd.h>
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "canary_shm.h: the shared-memory layout is little-endian only"
@@ -641,6 +643,30 @@ static inline canary_drain_result canary_ring_drain(const canary_ring *ring, can
     atomic_store_explicit(CANARY_A64(&h->abandoned), h->abandoned + res.abandoned, memory_order_relaxed);
     atomic_store_explicit(CANARY_A64(&h->tail), r, memory_order_release);
     return res;
+}
+
+/* MARK: - Companion files */
+
+/* The path of the file the agent keeps next to ring `name` (a segment name,
+ * "/canary.x") in /dev/shm: "/dev/shm/canary.x<suffix>". Returns 0, or -1
+ * if it does not fit `size`. */
+static inline int canary_companion_path(const char *name, const char *suffix, char *out, size_t size) {
+    while (*name == '/') name++;
+    int n = snprintf(out, size, "/dev/shm/%s%s", name, suffix);
+    return (n < 0 || (size_t)n >= size) ? -1 : 0;
+}
+
+/* Removes the ring checkpoint the agent keeps next to ring `name`
+ * (/dev/shm/<name>.checkpoint, proto/shm-layout.md §3.6): it describes
+ * that ring and nothing else. Call it with shm_unlink of the ring. The
+ * agent's spool (<name>.spool/) is not removed: it holds windows the
+ * coordinator has not acknowledged, and the agent removes it once empty.
+ * Returns 0 (also if there was none), or -1 with errno. */
+static inline int canary_unlink_checkpoint(const char *name) {
+    char path[320];
+    if (canary_companion_path(name, ".checkpoint", path, sizeof path) != 0) { errno = ENAMETOOLONG; return -1; }
+    if (unlink(path) != 0 && errno != ENOENT) return -1;
+    return 0;
 }
 
 /* MARK: - Route page layout */

@@ -37,11 +37,16 @@ public struct RingCheckpoint: Codable, Sendable, Equatable {
         return try? JSONDecoder().decode(RingCheckpoint.self, from: data)
     }
 
-    /// Written atomically (temp file + rename).
-    public func save(ring: String) {
+    /// Written atomically (temp file + rename), with the ring's permission
+    /// bits (`mode`): whoever may read the ring may read this, nobody else.
+    public func save(ring: String, mode: UInt32 = 0o600) {
         let path = Self.path(forRing: ring)
         let temporary = path + ".tmp"
-        guard let data = try? JSONEncoder().encode(self), FileManager.default.createFile(atPath: temporary, contents: data) else { return }
+        guard let data = try? JSONEncoder().encode(self),
+              FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: Int(mode & 0o666)])
+        else { return }
+        // createFile applies the umask-free mode only on creation; a left-over temp file keeps its own.
+        chmod(temporary, mode_t(mode & 0o666))
         _ = rename(temporary, path)
     }
 

@@ -61,7 +61,7 @@ extension Agent {
     }
 
     func saveCheckpoint(position: UInt64) {
-        RingCheckpoint(ringCreatedNs: reader.createdNanoseconds, position: position).save(ring: config.ringName)
+        RingCheckpoint(ringCreatedNs: reader.createdNanoseconds, position: position).save(ring: config.ringName, mode: reader.mode)
     }
 
     func drainLoop(_ loop: SocketLoop) async throws {

@@ -141,7 +141,13 @@ public final class Agent: Service, Sendable {
             acked = await state.unacked.isEmpty
         }
         await loop.shutdown()
-        saveCheckpoint(position: await state.acknowledgedPosition)
+        if await state.unacked.isEmpty {
+            // Everything consumed is acknowledged: a successor has nothing to
+            // reconcile, and no file is left behind (proto/shm-layout.md §3.6).
+            RingCheckpoint.remove(ring: config.ringName)
+        } else {
+            saveCheckpoint(position: await state.acknowledgedPosition)
+        }
         let health = await state.health
         let spooled = health.unacked > 0 && spool.isOpen ? " (left in \(spool.directory) for the next agent)" : ""
         logger.notice("agent stopped: \(health.windowsSent) windows sent, \(health.windowsAcked) acked, \(health.unacked) unacked\(spooled), ring lost \(health.ringLost)")

@@ -94,6 +94,8 @@ public final class SampleReader: @unchecked Sendable {
     /// Model and version labels of the header.
     public var model: String { labelString(mapped.header, \.model) }
     public var version: String { labelString(mapped.header, \.version) }
+    /// The segment's permission bits: files the agent keeps for this ring get the same.
+    public var mode: UInt32 { UInt32(mapped.mapping.mode ?? 0o600) }
     /// Creation time of the segment, ns since the Unix epoch.
     public var createdNanoseconds: UInt64 { mapped.header.pointee.created_ns }
 

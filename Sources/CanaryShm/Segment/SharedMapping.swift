@@ -32,6 +32,13 @@ final class SharedMapping: @unchecked Sendable {
         close(fd) // also drops a lockExclusive lock
     }
 
+    /// The segment's permission bits (`fstat`), e.g. 0o660; nil if fstat fails.
+    var mode: mode_t? {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return nil }
+        return info.st_mode & 0o7777
+    }
+
     /// Takes a non-blocking exclusive `flock` on the segment for this
     /// mapping's lifetime; the kernel drops it when the process dies, so a
     /// crashed holder never blocks its successor.
@@ -180,6 +187,8 @@ final class SharedMapping: @unchecked Sendable {
 @discardableResult
 public func unlinkSharedSegment(_ name: String) throws(ShmError) -> Bool {
     try checkSegmentName(name)
+    // The ring's checkpoint means nothing without the ring (proto/shm-layout.md §3.6).
+    canary_unlink_checkpoint(name)
     if shm_unlink(name) == 0 { return true }
     let err = errno
     if err == ENOENT { return false }

@@ -658,6 +658,11 @@ static PyObject *mod_unlink(PyObject *mod, PyObject *args) {
     (void)mod;
     const char *name;
     if (!PyArg_ParseTuple(args, "s", &name)) return NULL;
+    /* The agent's checkpoint of a ring means nothing without it (shm-layout §3.6). */
+    if (canary_unlink_checkpoint(name) != 0) {
+        set_errno_error("unlink", name, "cannot remove the ring's checkpoint file");
+        return NULL;
+    }
     if (shm_unlink(name) == 0) Py_RETURN_TRUE;
     if (errno == ENOENT) Py_RETURN_FALSE;
     set_errno_error("shm_unlink", name, "cannot unlink");
@@ -666,7 +671,7 @@ static PyObject *mod_unlink(PyObject *mod, PyObject *args) {
 
 static PyMethodDef module_methods[] = {
     {"key_hash", mod_key_hash, METH_O, "key_hash(id) -> int: the 64-bit key of a str/bytes request id (FNV-1a 64)."},
-    {"unlink", mod_unlink, METH_VARARGS, "unlink(name) -> bool: shm_unlink a segment; False if it did not exist."},
+    {"unlink", mod_unlink, METH_VARARGS, "unlink(name) -> bool: shm_unlink a segment (and a ring's checkpoint file); False if it did not exist."},
     {NULL, NULL, 0, NULL},
 };
 
