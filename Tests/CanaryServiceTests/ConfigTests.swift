@@ -21,14 +21,15 @@ struct ConfigTests {
         #expect(agent.model == "fraud-model")
         #expect(agent.windowMs == 1_000)
         #expect(agent.scoreBinEdges.count == 9)
-        #expect(agent.routePageName == "/canary.fraud-model.v2.0.route")
+        #expect(agent.routePageName == "/canary.fraud-model.route", "the shared per-model page by default")
     }
 
-    @Test("agent defaults: id from host and replica, route page from the ring")
+    @Test("agent defaults: id from host and replica, route page /canary.<model>.route")
     func agentDefaults() throws {
         let config = try AgentConfig.parse(yaml: "model: m\nversion: v1\nring: {name: /r1}\nreplica: '3'\n", file: "a.yaml", hostName: "h")
         #expect(config.agentID == "h/3")
-        #expect(config.routePageName == "/r1.route")
+        #expect(config.routePageName == "/canary.m.route")
+        #expect(AgentConfig.defaultRoutePage(model: "fraud/détecteur v2") == "/canary.fraud_d_tecteur_v2.route")
         #expect(config.ringCapacity == 65_536)
     }
 

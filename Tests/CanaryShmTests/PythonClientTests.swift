@@ -92,7 +92,7 @@ import Testing
             try #require(lines.count == 2)
             let swift = (0..<2000).map { page.route(UInt64($0)) ?? "?" }.joined(separator: ",")
             #expect(lines[0] == swift)
-            #expect(lines[1] == "3 9 1 [('v2', 250000), ('v1', 750000)]")
+            #expect(lines[1] == "3 9 progressing [('v2', 250000), ('v1', 750000)]", "the phase by name, as the API says it")
         }
     }
 

@@ -48,11 +48,14 @@ extension Agent {
         guard table.model == config.model else { return }
         let action = await state.receiveTable(table)
         guard action != .ignore else { return }
+        let page = RouteTable(
+            epoch: table.epoch, sequence: table.sequence, phase: Self.pagePhase(table.phase),
+            entries: table.weights.map { RouteEntry(version: $0.version, weightPPM: $0.weightPpm) })
         do {
-            try routePage.write(RouteTable(
-                epoch: table.epoch, sequence: table.sequence, phase: Self.pagePhase(table.phase),
-                entries: table.weights.map { RouteEntry(version: $0.version, weightPPM: $0.weightPpm) }))
-            await state.applied(table)
+            // A shared page is written by the agent holding it; the others
+            // follow the same tables (and take over: `claimRoutePage`).
+            if await holdsRoutePage() { try routePage.write(page) }
+            await state.applied(table, page: page)
             logger.info("route table #\(table.sequence) applied: \(ApplyHook.weightsText(table)) (\(table.phase.name))")
             if !hook.isEmpty { hook.apply(table) }
         } catch {

@@ -62,10 +62,15 @@ extension Agent {
         }
     }
 
-    /// The agent owns the route page: one that no longer holds the table it
-    /// wrote (weights that do not sum, a scribbled word, a stuck seqlock)
-    /// is rewritten with that table, counted and logged.
+    /// The writer of the route page guards it: a page that no longer holds
+    /// the table it wrote (weights that do not sum, a scribbled word, a
+    /// stuck seqlock) is rewritten with that table, counted and logged. An
+    /// agent that shares the page with a writer tries to take it over.
     func guardRoutePage(_ loop: SocketLoop) async {
+        guard routePage.isWriter else {
+            await claimRoutePage()
+            return
+        }
         switch routePage.restoreIfChanged() {
         case .intact, .nothingWritten, .newerTable:
             await state.routePageUnrestorable(nil)
@@ -79,5 +84,59 @@ extension Agent {
             await state.routePageUnrestorable(reason)
             await say(.snapshotRequest(snapshotRequest()), on: loop)
         }
+    }
+
+    /// Takes the page's writer lock if it is free (at start, and while
+    /// another agent of this host holds it). The new writer puts the last
+    /// table it followed on the page unless the page already holds it or a
+    /// later one of the same epoch; a baseline agent that finds the page
+    /// empty writes its own version at 100 % (epoch 0, sequence 0, phase
+    /// pending), so a router always learns which version serves, even
+    /// before the first rollout. Any table of the coordinator replaces it.
+    func claimRoutePage() async {
+        guard await holdsRoutePage() else { return }
+        let onPage = try? routePage.read()
+        if let table = await state.lastTable {
+            if let onPage, onPage.entries == table.entries && onPage.sequence == table.sequence && onPage.epoch == table.epoch { return }
+            if let onPage, onPage.epoch == table.epoch, onPage.sequence > table.sequence { return }
+            do {
+                try routePage.write(table)
+                logger.notice("route page \(config.routePageName): wrote table #\(table.sequence), the last one followed")
+            } catch {
+                logger.error("route page \(config.routePageName): could not write table #\(table.sequence): \(error)")
+            }
+        } else if config.role == "baseline", let onPage, onPage.entries.isEmpty {
+            let serving = RouteTable(epoch: 0, sequence: 0, phase: .pending,
+                                     entries: [RouteEntry(version: config.version, weightPPM: 1_000_000)])
+            do {
+                try routePage.write(serving)
+                logger.info("route page \(config.routePageName) held no table: it says \(config.version) serves 100 % until the coordinator's first table")
+            } catch {
+                logger.error("route page \(config.routePageName): could not write the serving version: \(error)")
+            }
+        }
+    }
+
+    /// Whether this agent writes the route page now: takes the writer lock
+    /// if it is free, logging the first refusal and a takeover once each.
+    func holdsRoutePage() async -> Bool {
+        if routePage.isWriter { return true }
+        let claimed: Bool
+        do {
+            claimed = try routePage.claimWriter()
+        } catch {
+            logger.error("route page \(config.routePageName): cannot take its writer lock: \(error)")
+            return false
+        }
+        guard claimed else {
+            if await state.noteSharedPage() {
+                logger.notice("route page \(config.routePageName) is written by another agent of this host: this one follows the same tables and takes over if that one stops")
+            }
+            return false
+        }
+        if await state.sharedPageTaken() {
+            logger.notice("route page \(config.routePageName): took over writing it (the agent that wrote it stopped)")
+        }
+        return true
     }
 }

@@ -100,6 +100,7 @@ public final class Agent: Service, Sendable {
         }
         started.set(true)
         await resumeFromPredecessor()
+        await claimRoutePage()
         logger.notice("agent \(config.agentID) epoch \(epoch): ring \(config.ringName), route page \(config.routePageName), coordinator \(config.coordinatorRouter)\(curve.map { ", CURVE key \($0.keyPair.publicKey)" } ?? "")")
         await introduce(on: loop)
         // Replies are read until the sockets close, after the final flush.

@@ -1,5 +1,6 @@
 import CanaryAPI
 import CanaryCore
+import CanaryShm
 import CanaryWire
 
 /// The agent's mutable state behind one actor: the window builder, the
@@ -193,7 +194,26 @@ actor AgentState {
         follower.receive(epoch: table.epoch, incarnation: table.incarnation, sequence: table.sequence)
     }
 
-    func applied(_ table: Canary_V1_RouteTable) {
+    private var sharedPageNoted = false
+
+    /// The route page is another agent's to write; true the first time (a log line).
+    func noteSharedPage() -> Bool {
+        defer { sharedPageNoted = true }
+        return !sharedPageNoted
+    }
+
+    /// The writer lock was just taken: true if another agent had held it.
+    func sharedPageTaken() -> Bool {
+        defer { sharedPageNoted = false }
+        return sharedPageNoted
+    }
+
+    /// The last table followed, as a route page holds it (what an agent
+    /// that takes over a shared page writes).
+    private(set) var lastTable: RouteTable?
+
+    func applied(_ table: Canary_V1_RouteTable, page: RouteTable) {
+        lastTable = page
         health.routeSequence = table.sequence
         health.routeTablesApplied += 1
     }

@@ -74,8 +74,9 @@ public struct AgentConfig: Sendable, Equatable {
         let ring = root.required("ring", "the sample ring's name and capacity")?.mapping(allowed: ["name", "capacity"])
         let ringNode = ring?.required("name")
         let ringName = ringNode?.nonEmptyString() ?? ""
-        // One route page per agent by default: the page has a single writer.
-        let routePage = root["route_page"]?.nonEmptyString() ?? "\(ringName).route"
+        // One route page per model and host by default, the name a router
+        // on any host reads: the agents of that model share it (one writes).
+        let routePage = root["route_page"]?.nonEmptyString() ?? Self.defaultRoutePage(model: model)
         var config = AgentConfig(
             agentID: root["agent_id"]?.nonEmptyString() ?? "\(hostName)/\(replica)",
             model: model, version: version, ringName: ringName, routePageName: routePage)
@@ -83,11 +84,13 @@ public struct AgentConfig: Sendable, Equatable {
         if let ringNode, !ringName.isEmpty {
             if SegmentName.problem(ringName) != nil {
                 ringNode.segmentName(ringName)
-            } else if root["route_page"] == nil {
-                ringNode.segmentName(routePage, what: "the route page named after it")
             }
         }
-        if let node = root["route_page"] { node.segmentName(routePage) }
+        if let node = root["route_page"] {
+            node.segmentName(routePage)
+        } else if let node = root["model"], !model.isEmpty {
+            node.segmentName(routePage, what: "the route page named after it")
+        }
         if let node = ring?["capacity"], let capacity = node.integer(in: 64...(1 << 26)) {
             if capacity & (capacity - 1) == 0 {
                 config.ringCapacity = Int(capacity)
@@ -155,6 +158,18 @@ public struct AgentConfig: Sendable, Equatable {
         for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
         let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// `/canary.<model>.route`: the route page every agent of `model` on a
+    /// host shares and every router of that host reads (README "Routing in
+    /// your server"). Bytes other than letters, digits, `.`, `_` and `-`
+    /// become `_`.
+    public static func defaultRoutePage(model: String) -> String {
+        let safe = model.unicodeScalars.map { scalar -> String in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(Character(scalar)) || "._-".unicodeScalars.contains(scalar))
+                ? String(scalar) : "_"
+        }.joined()
+        return "/canary.\(safe).route"
     }
 
     public static func load(path: String) throws(ConfigError) -> AgentConfig {

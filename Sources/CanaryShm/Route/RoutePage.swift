@@ -72,6 +72,26 @@ public final class RoutePage: @unchecked Sendable {
 
     public var name: String { mapping.name }
 
+    /// Whether this process holds the page's writer lock (`claimWriter`).
+    private let writerLock = Atomic<Bool>(false)
+
+    /// Takes the page's writer lock if nobody holds it: a non-blocking
+    /// exclusive `flock` on the segment, held for this object's lifetime and
+    /// dropped by the kernel when the holder dies. Several agents on one host
+    /// may share a page (`/canary.<model>.route`): they follow the same
+    /// tables, one writes them at a time, and another takes over on its next
+    /// try once the writer is gone. Routers never take it.
+    /// - Returns: true if this process is (now) the writer.
+    public func claimWriter() throws(ShmError) -> Bool {
+        if writerLock.load(ordering: .acquiring) { return true }
+        guard try mapping.lockExclusive() else { return false }
+        writerLock.store(true, ordering: .releasing)
+        return true
+    }
+
+    /// Whether this process holds the writer lock.
+    public var isWriter: Bool { writerLock.load(ordering: .acquiring) }
+
     /// Publishes a table after validating it (single writer: the agent).
     /// Readers see either the old or the new table, never a mix.
     public func write(_ table: RouteTable) throws(ShmError) {

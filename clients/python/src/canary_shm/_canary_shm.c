@@ -571,12 +571,25 @@ static PyObject *RoutePage_route(RoutePage *self, PyObject *key_o) {
     return l;
 }
 
+/* The page's phase word as the name the rest of Canary uses. */
+static const char *phase_name(uint32_t phase) {
+    switch (phase) {
+    case CANARY_PHASE_PENDING: return "pending";
+    case CANARY_PHASE_PROGRESSING: return "progressing";
+    case CANARY_PHASE_PAUSED: return "paused";
+    case CANARY_PHASE_PROMOTED: return "promoted";
+    case CANARY_PHASE_ROLLED_BACK: return "rolled_back";
+    case CANARY_PHASE_ABORTED: return "aborted";
+    default: return "unknown"; /* validation refuses these before we get here */
+    }
+}
+
 static PyObject *RoutePage_table(RoutePage *self, PyObject *unused) {
     (void)unused;
     int s = RoutePage_sync(self);
     if (s < 0) return NULL;
     if (s == CANARY_E_NO_TABLE) {
-        return Py_BuildValue("{s:K,s:K,s:I,s:N}", "epoch", 0ull, "sequence", 0ull, "phase", 0u, "entries", PyList_New(0));
+        return Py_BuildValue("{s:K,s:K,s:s,s:N}", "epoch", 0ull, "sequence", 0ull, "phase", "pending", "entries", PyList_New(0));
     }
     if (s != CANARY_OK) {
         set_problem_error(self, self->reader.good_seq ? "route() keeps the last good table" : "no good table yet",
@@ -594,8 +607,8 @@ static PyObject *RoutePage_table(RoutePage *self, PyObject *unused) {
         }
         PyList_SET_ITEM(entries, i, e);
     }
-    return Py_BuildValue("{s:K,s:K,s:I,s:N}", "epoch", (unsigned long long)t->epoch, "sequence",
-                         (unsigned long long)t->sequence, "phase", t->phase, "entries", entries);
+    return Py_BuildValue("{s:K,s:K,s:s,s:N}", "epoch", (unsigned long long)t->epoch, "sequence",
+                         (unsigned long long)t->sequence, "phase", phase_name(t->phase), "entries", entries);
 }
 
 static PyObject *RoutePage_get_refusals(RoutePage *self, void *unused) {
@@ -625,7 +638,8 @@ static PyMethodDef RoutePage_methods[] = {
      "labels, header, stuck seqlock) is refused: route() keeps routing with the last good\n"
      "table (see refusals, last_error) and raises ShmError only if there is none yet."},
     {"table", (PyCFunction)RoutePage_table, METH_NOARGS,
-     "table() -> dict with epoch, sequence, phase and entries [(version, weight_ppm), ...]\n\n"
+     "table() -> dict with epoch, sequence, phase ('pending', 'progressing', 'paused', 'promoted',\n"
+     "'rolled_back', 'aborted') and entries [(version, weight_ppm), ...]\n\n"
      "Raises ShmError naming the cause if the page is refused."},
     {NULL, NULL, 0, NULL},
 };
