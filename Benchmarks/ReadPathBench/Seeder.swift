@@ -32,6 +32,7 @@ enum Seeder {
         let engine = try CoordinatorEngine(config: config, journal: try Journal(path: journalPath), logger: logger, now: ClockReading(ms: now))
         var sequence: UInt64 = 0
         for _ in 0..<finished {
+            await hello(engine, model: "history", now: ClockReading(ms: now))
             let (view, _) = try await engine.start(planSource: plan(model: "history"), now: ClockReading(ms: now))
             for (agent, version) in [("seed-a", "v1"), ("seed-b", "v2")] {
                 sequence += 1
@@ -41,6 +42,19 @@ enum Seeder {
             _ = await engine.flush(now: ClockReading(ms: now + 2))
             _ = try await engine.command(.abort, rolloutID: view.id, now: ClockReading(ms: now + 3))
             now += 10
+        }
+    }
+
+    /// The baseline and canary agents say hello: a rollout starts only
+    /// when both versions have live agents.
+    static func hello(_ engine: CoordinatorEngine, model: String, now: ClockReading) async {
+        for (agent, version) in [("seed-a", "v1"), ("seed-b", "v2")] {
+            var hello = Canary_V1_Hello()
+            hello.agentID = agent
+            hello.agentEpoch = 1
+            hello.model = model
+            hello.version = version
+            _ = await engine.receive(routingID: [1], frames: WireMessage.hello(hello).encode(), now: now)
         }
     }
 

@@ -27,6 +27,7 @@ func startCoordinator(journalPath: String) async throws -> (Coordinator, Task<Vo
     let coordinator = try Coordinator(config: config, logger: logger)
     let task = Task { try await coordinator.run() }
     guard let endpoints = await coordinator.endpoints() else { throw ProbeError("the coordinator did not start") }
+    await Seeder.hello(coordinator.engine, model: "live", now: ClockReading.now())
     _ = try await coordinator.engine.start(planSource: Seeder.plan(model: "live"), now: ClockReading.now())
     return (coordinator, task, endpoints)
 }

@@ -28,6 +28,10 @@ public struct CoordinatorError: Error, Sendable, Equatable, CustomStringConverti
         public static let methodNotAllowed = Code("method_not_allowed", 405)
         /// The rollout's phase forbids the command, or the model already has an active rollout.
         public static let conflict = Code("conflict", 409)
+        /// A plan whose baseline or canary no live agent serves (a typo, a
+        /// model not deployed, agents still starting): its route table would
+        /// send traffic to no replica. The message names what the fleet serves.
+        public static let noLiveAgents = Code("no_live_agents", 409)
         /// A body larger than the route accepts.
         public static let payloadTooLarge = Code("payload_too_large", 413)
         /// A body in a media type the route does not read.
@@ -42,7 +46,7 @@ public struct CoordinatorError: Error, Sendable, Equatable, CustomStringConverti
         public static let journalUnavailable = Code("journal_unavailable", 503)
 
         static let known: [Code] = [
-            .badRequest, .invalidPlan, .unauthorized, .notFound, .methodNotAllowed, .conflict,
+            .badRequest, .invalidPlan, .unauthorized, .notFound, .methodNotAllowed, .conflict, .noLiveAgents,
             .payloadTooLarge, .unsupportedMediaType, .internalError, .unavailable,
             .journalUnavailable,
         ]

@@ -118,6 +118,76 @@ struct PlanParsingTests {
         #expect(issues(Self.valid.replacingOccurrences(of: "pause_before: [50%]", with: "pause_before: [25%]")).map(\.line) == [10])
     }
 
+    @Test("a share above 1 written as a bare number is refused wherever a plan takes a share, with the fix", arguments: [
+        ("tolerance: 20%\n", "tolerance: 20\n", 16, "guards[0].tolerance \"20\" is a bare number above 1", "write 20% or 0.2"),
+        ("max: 20%", "max: 20", 15, "guards[0].max \"20\" is a bare number above 1", "it would mean 2000 %"),
+        ("[0.1%, 1%, 50%, 100%]", "[0.1%, 1%, 50, 100%]", 4, "steps[2] \"50\" is a bare number above 1", "write 50% or 0.5"),
+        ("pause_before: [50%]", "pause_before: [50]", 10, "pause_before[0] \"50\"", "write 50% or 0.5"),
+        ("alpha: 0.01", "alpha: 5", 9, "alpha \"5\" is a bare number above 1", "write 5% or 0.05"),
+        ("tolerance: 0.2", "tolerance: 1.5", 19, "guards[1].tolerance \"1.5\"", "write 1.5% or 0.015"),
+        ("tolerance: 0.2", "tolerance: 150", 19, "guards[1].tolerance \"150\"", "write 150%"),
+    ])
+    func bareShareAboveOne(old: String, new: String, line: Int, subject: String, fix: String) {
+        let found = issues(Self.valid.replacingOccurrences(of: old, with: new))
+        #expect(found.map(\.line) == [line], "\(found)")
+        #expect(found.first?.message.contains(subject) == true, "\(found)")
+        #expect(found.first?.message.contains(fix) == true, "\(found)")
+    }
+
+    @Test("a share above 100 % is still a share when written with its sign; 1 bare is 100 %")
+    func largeTolerancesWithTheirSign() throws {
+        let plan = try RolloutPlan.parse(yaml: Self.valid.replacingOccurrences(of: "tolerance: 0.2", with: "tolerance: 150%")
+            .replacingOccurrences(of: "tolerance: 20%\n", with: "tolerance: 1\n"))
+        #expect(plan.guards[1].tolerance == 1.5)
+        #expect(plan.guards[0].tolerance == 1)
+    }
+
+    @Test("every time in a plan carries its unit: a bare latency or duration is refused naming both readings", arguments: [
+        ("max: 1.5s", "max: 1500", 18, "guards[1].max \"1500\" has no unit"),
+        ("min_duration: 30s", "min_duration: 30", 6, "bake.min_duration \"30\" has no unit"),
+        ("analysis_window: 1m", "analysis_window: 60", 8, "analysis_window \"60\" has no unit"),
+        ("progress_deadline: 10m", "progress_deadline: 600", 12, "progress_deadline \"600\" has no unit"),
+    ])
+    func bareTimes(old: String, new: String, line: Int, subject: String) {
+        let found = issues(Self.valid.replacingOccurrences(of: old, with: new))
+        #expect(found.map(\.line) == [line], "\(found)")
+        #expect(found.first?.message.contains(subject) == true, "\(found)")
+        let number = new.split(separator: " ").last.map(String.init) ?? ""
+        #expect(found.first?.message.contains("write e.g. \(number)ms or \(number)s") == true, "\(found)")
+    }
+
+    @Test("a bare 0 needs no unit; latencies keep fractions of a millisecond")
+    func zeroAndSubMillisecond() throws {
+        let plan = try RolloutPlan.parse(yaml: Self.valid.replacingOccurrences(of: "min_duration: 30s", with: "min_duration: 0")
+            .replacingOccurrences(of: "max: 1.5s", with: "max: 800us"))
+        #expect(plan.bake.minDurationMs == 0)
+        #expect(plan.guards[1].max == 0.8)
+        let threshold = issues(Self.valid + "\n  - metric: latency_over\n    threshold: 250\n    max: 5%\n")
+        #expect(threshold.map(\.line) == [21] && threshold.first?.message.contains("has no unit") == true, "\(threshold)")
+    }
+
+    @Test("margin on a latency quantile is a latency (baseline × (1 + tolerance) + margin)")
+    func quantileMargin() throws {
+        let plan = try RolloutPlan.parse(yaml: Self.valid.replacingOccurrences(of: "tolerance: 0.2", with: "tolerance: 0.2\n    margin: 2ms"))
+        #expect(plan.guards[1].margin == 2)
+        let micro = try RolloutPlan.parse(yaml: Self.valid.replacingOccurrences(of: "tolerance: 0.2", with: "tolerance: 0.2\n    margin: 250us"))
+        #expect(micro.guards[1].margin == 0.25)
+        let share = issues(Self.valid.replacingOccurrences(of: "tolerance: 0.2", with: "tolerance: 0.2\n    margin: 1%"))
+        #expect(share.map(\.line) == [20] && share.first?.message.contains("is not a latency") == true, "\(share)")
+        let bare = issues(Self.valid.replacingOccurrences(of: "tolerance: 0.2", with: "tolerance: 0.2\n    margin: 2"))
+        #expect(bare.first?.message.contains("has no unit") == true, "\(bare)")
+    }
+
+    @Test("margin where it would be ignored is refused: without a tolerance, and on accuracy")
+    func marginThatWouldBeIgnored() {
+        let alone = issues(Self.valid.replacingOccurrences(of: "    tolerance: 0.2", with: "    margin: 2ms"))
+        #expect(alone.map(\.line) == [19] && alone.first?.message.contains("needs a tolerance") == true, "\(alone)")
+        let accuracy = issues(Self.valid + "\n  - metric: accuracy\n    tolerance: 1%\n    margin: 1%\n")
+        #expect(accuracy.map(\.line) == [22] && accuracy.first?.message.contains("absolute drop in points") == true, "\(accuracy)")
+        let js = issues(Self.valid + "\n  - metric: prediction_drift\n    js_max: 2\n")
+        #expect(js.map(\.line) == [21] && js.first?.message.contains("between 0.0 and 1.0") == true, "\(js)")
+    }
+
     @Test func issueDescriptionNamesFileAndLine() {
         let issue = PlanIssue(file: "p.yaml", line: 4, column: 8, message: "step \"150%\" is over 100 %")
         #expect(issue.description == "p.yaml:4:8: step \"150%\" is over 100 %")

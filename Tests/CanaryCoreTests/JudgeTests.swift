@@ -83,6 +83,28 @@ struct JudgeTests {
         guard case .needMoreData = few else { Issue.record("expected needMoreData, got \(few)"); return }
     }
 
+    @Test("a quantile margin is an absolute latency slack: p99 may be up to baseline × (1 + tolerance) + margin")
+    func latencyQuantileMargin() {
+        // A sub-millisecond model: baseline p99 300 µs; 5 % of canary requests
+        // at 400 µs put its p99 100 µs (33 %) above, beyond 20 % alone.
+        let base = Fixture.window("v1", requests: 20_000, latencyMs: 0.3)
+        let jitter = Fixture.window("v2", requests: 4_000, latencyMs: 0.3, slow: 200, slowMs: 0.4)
+        let strict = Guard(metric: .latencyP99, tolerance: 0.2, minSamples: 100)
+        #expect(verdict(strict, baseline: base, canary: jitter).isFail)
+        // 200 µs of slack: the limit is 300 µs × 1.2 + 200 µs = 560 µs.
+        let slack = Guard(metric: .latencyP99, tolerance: 0.2, margin: 0.2, minSamples: 100)
+        let passed = verdict(slack, baseline: base, canary: jitter)
+        #expect(passed.isPass, "\(passed)")
+        #expect(passed.evidence.margin == 0.2)
+        #expect(passed.evidence.sentence.contains("tolerance 20 % + 200 µs"), "\(passed.evidence.sentence)")
+        #expect(passed.evidence.sentence.contains("above 0.6 ms"), "\(passed.evidence.sentence)")
+        // The slack is not a blind spot: 5 % at 800 µs is still a regression.
+        let slow = verdict(slack, baseline: base, canary: Fixture.window("v2", requests: 4_000, latencyMs: 0.3, slow: 200, slowMs: 0.8))
+        #expect(slow.isFail)
+        // Without a margin the sentence says nothing of one.
+        #expect(verdict(strict, baseline: base, canary: jitter).evidence.margin == nil)
+    }
+
     @Test func latencyOverThreshold() {
         let g = Guard(metric: .latencyOver, max: 0.05, tolerance: 0.5, thresholdMs: 250, minSamples: 100)
         let base = Fixture.window("v1", requests: 10_000, latencyMs: 20, slow: 100, slowMs: 300)

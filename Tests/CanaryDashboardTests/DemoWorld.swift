@@ -111,6 +111,16 @@ final class DemoWorld: Sendable {
         let replicas = recorders
         let writer = Task { await world.writeSamples(replicas) }
         world.tasks.withLock { $0.append(writer) }
+        // A rollout starts only once both versions have live agents: the
+        // world is ready when the coordinator has heard from both.
+        do {
+            try await eventually("hellos of the v41 and v42 agents") {
+                Set(await coordinator.engine.agentStatuses().filter { $0.model == model && !$0.stale }.map(\.version)) == ["v41", "v42"]
+            }
+        } catch {
+            await world.stop()
+            throw error
+        }
         return world
     }
 

@@ -12,7 +12,9 @@ struct APIAccessTests {
     @Test("with a token, reads that reveal the fleet need it; healthz, metrics, the dashboard and the OpenAPI document stay public")
     func readsNeedTheToken() async throws {
         let server = try await HardenedCoordinator.start(token: Self.token)
-        let started = try await TestHTTP.request("POST", server.url + "/api/v1/rollouts", body: fastPlan(model: Unique.name("tok-"), bake: "1h"), token: Self.token)
+        let model = Unique.name("tok-")
+        await sayHello(to: server.coordinator, model: model)
+        let started = try await TestHTTP.request("POST", server.url + "/api/v1/rollouts", body: fastPlan(model: model, bake: "1h"), token: Self.token)
         #expect(started.status == 201)
         let id = try #require((try started.json() as? [String: Any])?["id"] as? String)
         let guarded = ["/api/v1/agents", "/api/v1/rollouts", "/api/v1/rollouts/\(id)", "/api/v1/rollouts/\(id)/events",
@@ -76,7 +78,9 @@ struct APIAccessTests {
     @Test("PUT weight takes only a JSON number in range for exactly one of percent and weight_ppm")
     func strictWeight() async throws {
         let server = try await HardenedCoordinator.start(token: Self.token)
-        let started = try await TestHTTP.request("POST", server.url + "/api/v1/rollouts", body: fastPlan(model: Unique.name("w-"), bake: "1h"), token: Self.token)
+        let model = Unique.name("w-")
+        await sayHello(to: server.coordinator, model: model)
+        let started = try await TestHTTP.request("POST", server.url + "/api/v1/rollouts", body: fastPlan(model: model, bake: "1h"), token: Self.token)
         let id = try #require((try started.json() as? [String: Any])?["id"] as? String)
         let url = server.url + "/api/v1/rollouts/\(id)/weight"
         let refused: [(String, String)] = [
@@ -147,11 +151,14 @@ struct APIAccessTests {
         // Whatever the content type says, a JSON object naming plan is read the same strict way.
         let untyped = try await client.send("POST", "", body: Data(#"{"plan": 5}"#.utf8), contentType: "application/yaml")
         #expect(untyped.status == 400 && untyped.text.contains("plan must be a non-empty string"), "\(untyped.text)")
-        let plan = fastPlan(model: Unique.name("p-"), bake: "1h")
+        let models = (json: Unique.name("p-"), yaml: Unique.name("y-"))
+        await sayHello(to: server.coordinator, model: models.json)
+        await sayHello(to: server.coordinator, model: models.yaml)
+        let plan = fastPlan(model: models.json, bake: "1h")
         let json = try JSONEncoder().encode(PlanStartRequest(plan: plan))
         let accepted = try await client.send("POST", "", body: json, contentType: "application/json; charset=utf-8")
         #expect(accepted.status == 201, "\(accepted.text)")
-        let yaml = try await client.send("POST", "", body: Data(fastPlan(model: Unique.name("y-"), bake: "1h").utf8), contentType: "application/yaml")
+        let yaml = try await client.send("POST", "", body: Data(fastPlan(model: models.yaml, bake: "1h").utf8), contentType: "application/yaml")
         #expect(yaml.status == 201, "\(yaml.text)")
         await server.stop()
     }

@@ -27,6 +27,9 @@ struct AgentBehaviourTests {
         let agent = try Agent(config: config, logger: testLogger)
         let task = Task { try await agent.run() }
         #expect(await agent.waitUntilRunning())
+        let canary = try await RunningAgent.start(model: model, version: "v2", coordinator: coordinator.endpoints)
+        defer { canary.unlink() }
+        try await coordinator.waitForAgents(model: model)
         let started = try await TestHTTP.request("POST", coordinator.url + "/api/v1/rollouts", body: fastPlan(model: model, bake: "1h"))
         #expect(started.status == 201)
         let written = await eventually(timeout: .seconds(5)) {
@@ -41,6 +44,7 @@ struct AgentBehaviourTests {
         #expect(line == "\(model)|v2=100000,v1=900000|progressing")
         task.cancel()
         _ = try? await task.value
+        await canary.stop()
         await coordinator.stop()
     }
 
@@ -103,7 +107,9 @@ struct AgentBehaviourTests {
         let coordinator = try await RunningCoordinator.start()
         let model = Unique.name("static-")
         let agent = try await RunningAgent.start(model: model, version: "v1", coordinator: coordinator.endpoints)
-        defer { agent.unlink() }
+        let canary = try await RunningAgent.start(model: model, version: "v2", coordinator: coordinator.endpoints)
+        defer { agent.unlink(); canary.unlink() }
+        try await coordinator.waitForAgents(model: model)
         let started = try await TestHTTP.request("POST", coordinator.url + "/api/v1/rollouts", body: fastPlan(model: model, bake: "1h"))
         #expect(started.status == 201)
         let applied = try await eventually(timeout: .seconds(5)) { try agent.canaryPPM(canary: "v2") == 100_000 }
@@ -114,5 +120,6 @@ struct AgentBehaviourTests {
         #expect(try agent.canaryPPM(canary: "v2") == 100_000)
         #expect(agent.agent.routePage.route(12_345) != nil)
         await agent.stop()
+        await canary.stop()
     }
 }

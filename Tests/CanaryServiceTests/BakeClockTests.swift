@@ -148,6 +148,7 @@ final class BakeCluster: @unchecked Sendable {  // used from the test task only
             Task { await serveTraffic(baseline.recorder, perSecond: 500, errorRate: 0.005, seed: 11) },
             Task { await serveTraffic(canary.recorder, perSecond: 500, errorRate: 0.005, seed: 12) },
         ]
+        try await waitForLiveAgents(endpoints.httpURL, model: model)
         return BakeCluster(dir: dir, arguments: arguments, environment: environment, daemon: daemon, client: client,
                            model: model, agents: [baseline, canary], traffic: traffic)
     }

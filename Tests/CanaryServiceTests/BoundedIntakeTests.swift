@@ -48,6 +48,7 @@ struct BoundedIntakeTests {
         let baseline = try await RunningAgent.start(model: model, version: "v1", coordinator: coordinator.endpoints)
         let canary = try await RunningAgent.start(model: model, version: "v2", coordinator: coordinator.endpoints)
         defer { baseline.unlink(); canary.unlink() }
+        try await coordinator.waitForAgents(model: model)
         let started = try await TestHTTP.request("POST", coordinator.url + "/api/v1/rollouts", body: fastPlan(model: model, bake: "1h"))
         #expect(started.status == 201, "\(started.text)")
         let id = try #require((try started.json() as? [String: Any])?["id"] as? String)

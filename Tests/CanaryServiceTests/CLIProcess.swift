@@ -74,6 +74,7 @@ final class CLIProcess: Sendable {
 
     /// Output written so far (for a process still running).
     func stdoutSoFar() -> String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
+    func stderrSoFar() -> String { (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "" }
 
     /// Runs `canary ARGS` to completion.
     static func run(_ arguments: [String], environment: [String: String] = [:], limit: Duration = .seconds(30)) async throws -> CLIResult {

@@ -5,14 +5,16 @@ import Logging
 import Testing
 
 /// A real coordinator in the test process for the CLI to talk to: its own
-/// temp dir and journal, OS-chosen ports, stopped by `stop()`.
+/// temp dir and journal, OS-chosen ports, stopped by `stop()`. Unless told
+/// otherwise, agents of the example plans' versions have said hello (a
+/// start needs live agents), without sending data.
 struct CLICoordinator {
     let url: String
     let directory: URL
     private let coordinator: Coordinator
     private let task: Task<Void, any Error>
 
-    static func start(token: String? = nil) async throws -> CLICoordinator {
+    static func start(token: String? = nil, agents: Bool = true) async throws -> CLICoordinator {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("canary-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var config = CoordinatorConfig()
@@ -21,6 +23,9 @@ struct CLICoordinator {
         config.httpPort = 0
         config.journalPath = directory.appendingPathComponent("journal.sqlite").path
         config.apiToken = token
+        // The agents that said hello stay live however slowly the CLI
+        // processes start on a loaded machine (no test here is about staleness).
+        config.staleAfterMs = 600_000
         var logger = Logger(label: "cli-tests.coordinator")
         logger.logLevel = .critical
         let coordinator = try Coordinator(config: config, logger: logger)
@@ -29,7 +34,15 @@ struct CLICoordinator {
             task.cancel()
             throw CLITestError("the coordinator did not start")
         }
-        return CLICoordinator(url: endpoints.httpURL, directory: directory, coordinator: coordinator, task: task)
+        let started = CLICoordinator(url: endpoints.httpURL, directory: directory, coordinator: coordinator, task: task)
+        if agents { await started.agentsSayHello() }
+        return started
+    }
+
+    /// Hellos of agents serving `versions` of `model` (the example plans'
+    /// by default).
+    func agentsSayHello(model: String = "fraud-detector", versions: [String] = ["v41", "v42"]) async {
+        await sayHello(to: coordinator, model: model, agents: versions.map { ("cli-\($0)", $0) })
     }
 
     func stop() async {

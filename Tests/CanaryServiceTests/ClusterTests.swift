@@ -68,6 +68,7 @@ struct ClusterTests {
             Task { await serveTraffic(canary.recorder, perSecond: 600, errorRate: 0.005, seed: 2) },
         ]
         defer { traffic.forEach { $0.cancel() } }
+        try await coordinator.waitForAgents(model: model)
         let started = try await TestHTTP.request("POST", coordinator.url + "/api/v1/rollouts", body: fastPlan(model: model))
         #expect(started.status == 201, "\(started.text)")
         let id = try #require((try started.json() as? [String: Any])?["id"] as? String)
@@ -98,6 +99,7 @@ struct ClusterTests {
         let baseline = try await RunningAgent.start(model: model, version: "v1", coordinator: coordinator.endpoints)
         let canary = try await RunningAgent.start(model: model, version: "v2", coordinator: coordinator.endpoints)
         defer { baseline.unlink(); canary.unlink() }
+        try await coordinator.waitForAgents(model: model)
         let started = try await TestHTTP.request("POST", coordinator.url + "/api/v1/rollouts", body: fastPlan(model: model, bake: "30s"))
         let id = try #require((try started.json() as? [String: Any])?["id"] as? String)
         let split = try await eventually(timeout: .seconds(5)) {
@@ -134,6 +136,10 @@ struct ClusterTests {
         let coordinator = try await RunningCoordinator.start(token: "s3cret")
         let model = Unique.name("ops-")
         let plan = fastPlan(model: model, bake: "1h")
+        let baseline = try await RunningAgent.start(model: model, version: "v1", coordinator: coordinator.endpoints)
+        let canary = try await RunningAgent.start(model: model, version: "v2", coordinator: coordinator.endpoints)
+        defer { baseline.unlink(); canary.unlink() }
+        try await coordinator.waitForAgents(model: model, token: "s3cret")
         let unauthorized = try await TestHTTP.request("POST", coordinator.url + "/api/v1/rollouts", body: plan)
         #expect(unauthorized.status == 401)
         #expect(unauthorized.text.contains("token"))
@@ -159,6 +165,8 @@ struct ClusterTests {
         #expect(try await TestHTTP.request("GET", coordinator.url + "/api/v1/rollouts/nope", token: "s3cret").status == 404)
         let health = try await TestHTTP.object("GET", coordinator.url + "/healthz")
         #expect(health["status"] as? String == "ok")
+        await baseline.stop()
+        await canary.stop()
         await coordinator.stop()
     }
 }

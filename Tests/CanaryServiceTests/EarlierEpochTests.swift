@@ -51,6 +51,7 @@ struct EarlierEpochTests {
         config.journalPath = path
         var now: Int64 = 1_800_000_000_000
         let first = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: now))
+        await sayHello(to: first, model: Self.model, now: ClockReading(ms: now))
         let (view, _) = try await first.start(planSource: fastPlan(model: Self.model, bake: "1h"), now: ClockReading(ms: now))
         // Epoch 1 built window #1, then stopped before its ack; epochs 2…5
         // each ran for a while — more epochs than the fleet keeps marks of.
@@ -100,6 +101,8 @@ struct EarlierEpochTests {
                                   allowList: try AllowListStore(path: keys.allowListPath, logger: testLogger))
         }
         let first = try engine()
+        await sayHello(to: first, model: Self.model, agents: [("a", "v1")], now: ClockReading(ms: now), peerKey: agent.publicKey)
+        await sayHello(to: first, model: Self.model, agents: [("b", "v2")], now: ClockReading(ms: now), peerKey: other.publicKey)
         let (view, _) = try await first.start(planSource: fastPlan(model: Self.model, bake: "1h"), now: ClockReading(ms: now))
         _ = await first.receive(routingID: [7], frames: Self.hello(epoch: 1), now: ClockReading(ms: now), peerKey: agent.publicKey)
         _ = try await Self.deliver(first, epoch: 1, sequence: 1, requests: 10, nowMs: now, key: agent.publicKey)

@@ -25,6 +25,7 @@ struct EngineRestoreTests {
         config.journalPath = path
         let start: Int64 = 1_800_000_000_000
         let first = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: start))
+        await sayHello(to: first, model: "restore", now: ClockReading(ms: start))
         let (view, _) = try await first.start(planSource: fastPlan(model: "restore", bake: "1h"), now: ClockReading(ms: start))
         var now = start
         var sequence: UInt64 = 0
@@ -65,6 +66,7 @@ struct EngineRestoreTests {
         config.journalPath = path
         let start: Int64 = 1_800_000_000_000
         let first = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: start))
+        await sayHello(to: first, model: "restore", now: ClockReading(ms: start))
         let (view, _) = try await first.start(planSource: fastPlan(model: "restore", bake: "1h"), now: ClockReading(ms: start))
         var now = start
         var sequence: UInt64 = 0

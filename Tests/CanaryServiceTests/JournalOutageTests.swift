@@ -30,6 +30,7 @@ struct JournalOutageTests {
         let baseline = try await RunningAgent.start(model: model, version: "v1", coordinator: coordinator.endpoints)
         let canary = try await RunningAgent.start(model: model, version: "v2", coordinator: coordinator.endpoints)
         defer { baseline.unlink(); canary.unlink() }
+        try await waitForLiveAgents(url, model: model)
         let started = try await TestHTTP.request("POST", url + "/api/v1/rollouts", body: fastPlan(model: model, steps: Self.steps))
         let id = try #require((try started.json() as? [String: Any])?["id"] as? String, "\(started.text)")
         let traffic = [
@@ -127,6 +128,7 @@ struct JournalOutageTests {
         let baseline = try await RunningAgent.start(model: model, version: "v1", coordinator: endpoints)
         let canary = try await RunningAgent.start(model: model, version: "v2", coordinator: endpoints)
         defer { baseline.unlink(); canary.unlink() }
+        try await waitForLiveAgents(url, model: model)
         let started = try await TestHTTP.request("POST", url + "/api/v1/rollouts", body: fastPlan(model: model, steps: Self.steps))
         let id = try #require((try started.json() as? [String: Any])?["id"] as? String, "\(started.text)")
         let traffic = [
@@ -190,6 +192,7 @@ struct JournalOutageTests {
         let path = volume.path + "/journal.sqlite"
         let journal = try Journal(path: path)
         let engine = try CoordinatorEngine(config: CoordinatorConfig(), journal: journal, logger: testLogger, now: ClockReading(ms: 1_000))
+        await sayHello(to: engine, model: "full-disk", now: ClockReading(ms: 1_000))
         try volume.fill(journal: path)
         let plan = fastPlan(model: "full-disk")
         do {
@@ -214,6 +217,7 @@ struct JournalOutageTests {
         volume.unfill()
         _ = await engine.tick(now: ClockReading(ms: 4_200))
         #expect(await engine.journalStatus.healthy, "the probe did not find the space")
+        await sayHello(to: engine, model: "full-disk", now: ClockReading(ms: 4_250))
         let (view, _) = try await engine.start(planSource: plan, now: ClockReading(ms: 4_300))
         #expect(view.phase == .progressing)
         #expect(try journal.rollouts().map(\.id) == [view.id])

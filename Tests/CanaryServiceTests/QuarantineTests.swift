@@ -19,8 +19,11 @@ struct QuarantineTests {
         config.journalPath = path
         let now = BoundedIntakeTests.nowMs()
         let engine = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: now))
-        let (poisoned, _) = try await engine.start(planSource: fastPlan(model: Unique.name("poisoned-"), bake: "1h"), now: ClockReading(ms: now))
-        let (healthy, _) = try await engine.start(planSource: fastPlan(model: Unique.name("healthy-"), bake: "1h"), now: ClockReading(ms: now))
+        let models = (poisoned: Unique.name("poisoned-"), healthy: Unique.name("healthy-"))
+        await sayHello(to: engine, model: models.poisoned, agents: [("p1", "v1"), ("p2", "v2")], now: ClockReading(ms: now))
+        await sayHello(to: engine, model: models.healthy, agents: [("h1", "v1"), ("h2", "v2")], now: ClockReading(ms: now))
+        let (poisoned, _) = try await engine.start(planSource: fastPlan(model: models.poisoned, bake: "1h"), now: ClockReading(ms: now))
+        let (healthy, _) = try await engine.start(planSource: fastPlan(model: models.healthy, bake: "1h"), now: ClockReading(ms: now))
         _ = await engine.tick(now: ClockReading(ms: now + 1_500))
         let queue = try DatabaseQueue(path: path)
         try await queue.write { db in try poison(db, poisoned.id) }

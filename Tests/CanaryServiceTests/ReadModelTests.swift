@@ -22,10 +22,13 @@ struct ReadModelTests {
     /// Three rollouts of three models: one aborted, one promoted, one left running.
     static func history(path: String) async throws -> (aborted: String, promoted: String, running: String) {
         let engine = try CoordinatorEngine(config: config(path), journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: start))
+        await sayHello(to: engine, model: "read-a", now: ClockReading(ms: start))
         let (aborted, _) = try await engine.start(planSource: fastPlan(model: "read-a", bake: "1h"), now: ClockReading(ms: start))
         _ = try await engine.command(.abort, rolloutID: aborted.id, now: ClockReading(ms: start + 10))
+        await sayHello(to: engine, model: "read-b", now: ClockReading(ms: start + 20))
         let (promoted, _) = try await engine.start(planSource: fastPlan(model: "read-b", bake: "1h"), now: ClockReading(ms: start + 20))
         _ = try await engine.command(.promote, rolloutID: promoted.id, now: ClockReading(ms: start + 30))
+        await sayHello(to: engine, model: "read-c", now: ClockReading(ms: start + 40))
         let (running, _) = try await engine.start(planSource: fastPlan(model: "read-c", bake: "1h"), now: ClockReading(ms: start + 40))
         return (aborted.id, promoted.id, running.id)
     }
@@ -77,6 +80,7 @@ struct ReadModelTests {
     func routeSequence() async throws {
         let path = Unique.directory() + "/journal.sqlite"
         let first = try CoordinatorEngine(config: Self.config(path), journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: Self.start))
+        await sayHello(to: first, model: "read-routes", now: ClockReading(ms: Self.start))
         let (view, published) = try await first.start(planSource: fastPlan(model: "read-routes", bake: "1h"), now: ClockReading(ms: Self.start))
         #expect(Self.sequences(published) == [1])
         let second = try CoordinatorEngine(config: Self.config(path), journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: Self.start + 1_000))
@@ -105,9 +109,11 @@ struct RolloutListPageTests {
         let path = Unique.directory() + "/journal.sqlite"
         let start = ReadModelTests.start
         let engine = try CoordinatorEngine(config: ReadModelTests.config(path), journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: start))
+        await sayHello(to: engine, model: "page-run", now: ClockReading(ms: start))
         let (running, _) = try await engine.start(planSource: fastPlan(model: "page-run", bake: "1h"), now: ClockReading(ms: start))
         var finished: [String] = []
         for i in 0..<4 {
+            await sayHello(to: engine, model: "page-\(i)", now: ClockReading(ms: start + 10 + Int64(i) * 10))
             let (view, _) = try await engine.start(planSource: fastPlan(model: "page-\(i)", bake: "1h"), now: ClockReading(ms: start + 10 + Int64(i) * 10))
             _ = try await engine.command(.abort, rolloutID: view.id, now: ClockReading(ms: start + 15 + Int64(i) * 10))
             finished.insert(view.id, at: 0)  // newest first

@@ -30,6 +30,7 @@ struct RestartTests {
         defer { baseline.unlink(); canary.unlink() }
         // A manual gate before 100 % holds the rollout at step 2 (50 %).
         let plan = fastPlan(model: model) + "\npause_before: [100%]\n"
+        try await waitForLiveAgents(url, model: model)
         let started = try await TestHTTP.request("POST", url + "/api/v1/rollouts", body: plan)
         let id = try #require((try started.json() as? [String: Any])?["id"] as? String, "\(started.text)")
         let traffic = [

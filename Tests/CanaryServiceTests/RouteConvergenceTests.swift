@@ -61,6 +61,7 @@ struct RouteConvergenceTests {
 
         // Step 1 (10 %) is journaled and on every page: a backup is taken.
         // A manual gate before 100 % then holds the rollout at step 2 (50 %).
+        try await waitForLiveAgents(url, model: model)
         let started = try await TestHTTP.request("POST", url + "/api/v1/rollouts", body: fastPlan(model: model) + "\npause_before: [100%]\n")
         let id = try #require((try started.json() as? [String: Any])?["id"] as? String, "\(started.text)")
         let first = try #require(try Self.journalTable(journalPath, model: model))

@@ -63,6 +63,7 @@ struct RouteGenerationTests {
         config.journalPath = path
         let start: Int64 = 1_800_000_000_000
         let first = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: start))
+        await sayHello(to: first, model: "generation", now: ClockReading(ms: start))
         let (view, out) = try await first.start(planSource: fastPlan(model: "generation", bake: "1h"), now: ClockReading(ms: start))
         var sent = Self.tables(out)
         #expect(sent.map(\.sequence) == [1])
@@ -104,6 +105,7 @@ struct RouteGenerationTests {
         config.journalPath = path
         let start: Int64 = 1_800_000_000_000
         let first = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: start))
+        await sayHello(to: first, model: "generation", now: ClockReading(ms: start))
         let (view, _) = try await first.start(planSource: fastPlan(model: "generation", bake: "1h"), now: ClockReading(ms: start))
         _ = try await first.command(.pause, rolloutID: view.id, now: ClockReading(ms: start + 100))
         _ = try await first.command(.resume, rolloutID: view.id, now: ClockReading(ms: start + 200))
@@ -128,6 +130,7 @@ struct RouteGenerationTests {
             Self.tables(out).map { follower.receive(epoch: $0.epoch, incarnation: $0.incarnation, sequence: $0.sequence) }
         }
         let first = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: start))
+        await sayHello(to: first, model: "generation", now: ClockReading(ms: start))
         let (view, started) = try await first.start(planSource: fastPlan(model: "generation", bake: "1h"), now: ClockReading(ms: start))
         #expect(follow(started) == [.apply])
         try await DatabaseQueue(path: path).writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [backup]) }

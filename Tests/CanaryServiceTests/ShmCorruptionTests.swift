@@ -69,6 +69,9 @@ struct ShmCorruptionTests {
     @Test("weights that do not sum to 10^6: routers keep the last good table, the agent rewrites the page")
     func routePageRewritten() async throws {
         let s = try await start("page")
+        let canary = try await RunningAgent.start(model: s.config.model, version: "v2", coordinator: s.coordinator.endpoints)
+        defer { canary.unlink() }
+        try await s.coordinator.waitForAgents(model: s.config.model)
         let started = try await TestHTTP.request("POST", s.coordinator.url + "/api/v1/rollouts",
                                                  body: fastPlan(model: s.config.model, bake: "1h"))
         #expect(started.status == 201)
@@ -96,6 +99,7 @@ struct ShmCorruptionTests {
         #expect(try await s.metric("canary_agent_route_page_restores_total") == 1)
         let seen = try await eventually(timeout: .seconds(3)) { try await s.coordinatorView()?.routePageRestoresTotal == 1 }
         #expect(seen)
+        await canary.stop()
         await s.stop()
     }
 

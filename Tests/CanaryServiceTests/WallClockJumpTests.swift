@@ -27,6 +27,7 @@ struct WallClockJumpTests {
         }
         let engine = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, now: reading(0))
         let model = Unique.name("jump-")
+        await sayHello(to: engine, model: model, now: reading(0))
         let (view, _) = try await engine.start(planSource: fastPlan(model: model, bake: "3s"), now: reading(0))
         var leftAt: [Int64] = []
         var step = 1

@@ -51,6 +51,7 @@ struct WireSecurityTests {
 
         /// Starts a rollout that a 100 %-error canary window would roll back at once (hard limit 20 %).
         func startRollout() async throws -> String {
+            try await coordinator.waitForAgents(model: model)
             let started = try await TestHTTP.request("POST", coordinator.url + "/api/v1/rollouts",
                                                      body: fastPlan(model: model, bake: "1h"))
             #expect(started.status == 201, "\(started.text)")

@@ -21,6 +21,8 @@ struct RolloutCommand: AsyncParsableCommand {
               3  the coordinator could not be reached, answered with a server error (5xx), or \
             did not answer within --timeout.
               4  only with 'status --exit-status': the rollout was rolled back or aborted.
+              5  only with 'start': no live agent serves the plan's baseline or canary (at \
+            once, or when --wait-for-agents gave up); the message names what the fleet serves.
               64 usage error: bad or missing arguments (ArgumentParser's EX_USAGE).
             """,
         subcommands: [

@@ -10,6 +10,10 @@ struct RolloutFailure: Error, CustomStringConvertible {
         case refused = 1
         /// No answer, a 5xx, or a timeout: try again later.
         case unavailable = 3
+        /// A start refused because no live agent serves the plan's baseline
+        /// or canary (also after --wait-for-agents gave up): a script can
+        /// tell "agents not up yet" from a plan that is wrong.
+        case noLiveAgents = 5
     }
 
     let kind: Kind
@@ -26,6 +30,8 @@ extension RolloutFailure {
     /// "unavailable" (3).
     init(_ error: APIClientError, coordinator: URL) {
         switch error.code {
+        case .refused where error.apiError?.code == .noLiveAgents:
+            self.init(kind: .noLiveAgents, message: error.message, details: error.details)
         case .refused:
             self.init(kind: .refused, message: error.message, details: error.details)
         case .unreachable:

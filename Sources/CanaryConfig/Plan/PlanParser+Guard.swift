@@ -16,14 +16,17 @@ extension PlanParser {
         var g = Guard(name: fields["name"]?.string(), metric: metric)
         let isLatencyQuantile = metric.quantile != nil
         if let n = fields["max"] {
-            g.max = isLatencyQuantile ? positiveMs(n) : n.fraction(in: 0...1)
+            g.max = isLatencyQuantile ? latencyMs(n, positive: true) : n.fraction(in: 0...1)
         }
         if let n = fields["min"] { g.min = n.fraction(in: 0...1) }
         if let n = fields["tolerance"] { g.tolerance = n.fraction(in: 0...Double.infinity) }
-        if let n = fields["margin"] { g.margin = n.fraction(in: 0...1) ?? 0 }
-        if let n = fields["threshold"] { g.thresholdMs = positiveMs(n) }
+        // The slack is in the unit of what is compared: a share of requests,
+        // or a latency for a quantile (baseline × (1 + tolerance) + margin).
+        if let n = fields["margin"] { g.margin = (isLatencyQuantile ? latencyMs(n, positive: false) : n.fraction(in: 0...1)) ?? 0 }
+        if let n = fields["threshold"] { g.thresholdMs = latencyMs(n, positive: true) }
         if let n = fields["psi_max"] { g.psiMax = n.number(in: 0...Double.infinity) }
-        if let n = fields["js_max"] { g.jsMax = n.number(in: 0...Double.infinity) }
+        // Jensen–Shannon divergence in bits never exceeds 1.
+        if let n = fields["js_max"] { g.jsMax = n.number(in: 0...1) }
         if let n = fields["mixture_sd"] { g.mixtureSD = n.number(in: 0...Double.infinity) ?? g.mixtureSD }
         if let n = fields["min_samples"], let count = n.integer(in: 0...Int64.max) { g.minSamples = UInt64(count) }
         if let source = fields["source"]?.oneOf(DriftSource.self) { g.source = source }
@@ -44,6 +47,7 @@ extension PlanParser {
         case .accuracy:
             reject("max", "accuracy limits from below, use min")
             reject("threshold", "only latency_over takes a threshold")
+            reject("margin", "its tolerance is already an absolute drop in points (tolerance: 1% allows one point)")
         case .predictionDrift:
             for key in ["max", "min", "tolerance", "threshold", "margin"] { reject(key, "use psi_max and/or js_max") }
             if g.psiMax == nil, g.jsMax == nil, fields["psi_max"] == nil, fields["js_max"] == nil {
@@ -55,6 +59,9 @@ extension PlanParser {
             }
             if g.max == nil, fields["max"] == nil { node.fail("ring_loss needs a max share (e.g. max: 1%)") }
         }
+        if fields["margin"] != nil, fields["tolerance"] == nil, ![.accuracy, .predictionDrift, .ringLoss].contains(metric) {
+            fields["margin"]?.fail("margin is the absolute slack of the comparison with the baseline, which needs a tolerance (e.g. tolerance: 20%)")
+        }
         if [.errorRate, .latencyP50, .latencyP95, .latencyP99, .latencyOver, .accuracy].contains(metric),
             fields["max"] == nil, fields["min"] == nil, fields["tolerance"] == nil
         {
@@ -63,18 +70,29 @@ extension PlanParser {
         return g
     }
 
-    /// A latency: a duration, except that a bare number means milliseconds
-    /// here (the natural unit of latencies), not seconds.
-    static func positiveMs(_ node: ConfigNode) -> Double? {
-        guard let text = node.scalar, let ms = DurationText.milliseconds(text) else {
-            node.fail("\(node.path) \(node.quoted) is not a latency; write e.g. 250ms or 1.5s")
+    /// A latency with its unit, in ms (fractions kept: `0.2ms` and `200us`
+    /// are the slack a sub-millisecond model needs; histograms resolve µs).
+    static func latencyMs(_ node: ConfigNode, positive: Bool) -> Double? {
+        guard hasUnit(node) else { return nil }
+        guard let text = node.scalar?.trimmingBlanks(), let ms = latencyText(text) else {
+            node.fail("\(node.path) \(node.quoted) is not a latency; write e.g. 250ms, 1.5s or 200us")
             return nil
         }
-        guard ms > 0 else {
-            node.fail("\(node.path) \(node.quoted) must be a positive latency")
+        guard ms > 0 || (!positive && ms == 0) else {
+            node.fail("\(node.path) \(node.quoted) must be a \(positive ? "positive" : "zero or positive") latency")
             return nil
         }
-        if let bare = Double(text.trimmingBlanks()) { return bare }
-        return Double(ms)
+        return ms
+    }
+
+    static func latencyText(_ text: String) -> Double? {
+        if text == "0" { return 0 }
+        let units: [(String, Double)] = [("us", 0.001), ("µs", 0.001), ("ms", 1), ("s", 1_000)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            guard let value = Double(String(text.dropLast(suffix.count)).trimmingBlanks()), value.isFinite,
+                abs(value * scale) < 3.2e12 else { return nil }
+            return value * scale
+        }
+        return nil
     }
 }

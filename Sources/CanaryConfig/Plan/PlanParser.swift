@@ -31,14 +31,17 @@ enum PlanParser {
         if let baseline, let canary, baseline == canary {
             root.fail(at: "canary", "canary and baseline must be different versions, both are \"\(canary)\"")
         }
+        let issuesBeforeSteps = document.issueCount
         let steps = parseSteps(root)
+        // A refused step is not missing from the steps a gate names.
+        let stepsRead = document.issueCount == issuesBeforeSteps
         let bake = parseBake(root["bake"])
         let analysisWindow = duration(root["analysis_window"], default: 60_000, positive: true)
         let staleAfter = duration(root["stale_after"], default: 5_000, positive: true)
         let deadline = root["progress_deadline"].map { duration($0, default: 0, positive: true) }
         var alpha = 0.01
-        if let node = root["alpha"] {
-            if let value = node.scalar.flatMap(PercentText.fraction), value > 0, value < 1 {
+        if let node = root["alpha"], let value = node.fraction(in: 0...1) {
+            if value > 0, value < 1 {
                 alpha = value
             } else {
                 node.fail("alpha must be a probability strictly between 0 and 1 (e.g. 0.01), got \(node.quoted)")
@@ -48,7 +51,7 @@ enum PlanParser {
         var pauseBefore: [UInt32] = []
         for item in root["pause_before"]?.list() ?? [] {
             guard let ppm = weight(item) else { continue }
-            if !steps.contains(ppm) { item.fail("pause_before \(item.quoted) is not one of the steps") }
+            if stepsRead, !steps.contains(ppm) { item.fail("pause_before \(item.quoted) is not one of the steps") }
             pauseBefore.append(ppm)
         }
         var guards: [Guard] = []
@@ -116,6 +119,20 @@ enum PlanParser {
 
     static func duration(_ node: ConfigNode?, default value: Int64, positive: Bool) -> Int64 {
         guard let node else { return value }
+        guard hasUnit(node) else { return value }
         return node.durationMs(in: (positive ? 1 : 0)...Int64.max) ?? value
+    }
+
+    /// Every time in a plan carries its unit. A plan holds latencies
+    /// (`threshold`, a quantile's `max`) next to durations (`bake`,
+    /// `analysis_window`), and a bare number cannot mean milliseconds in one
+    /// and seconds in the other without someone writing `threshold: 0.5`
+    /// for half a second and getting half a millisecond: a bare number other
+    /// than 0 is refused, naming both readings. (Agent and coordinator
+    /// configs hold only durations, where a bare number is seconds.)
+    static func hasUnit(_ node: ConfigNode) -> Bool {
+        guard let text = node.scalar?.trimmingBlanks(), let bare = Double(text), bare != 0 else { return true }
+        node.fail("\(node.path) \(node.quoted) has no unit; every latency and duration in a plan carries one: write e.g. \(text)ms or \(text)s")
+        return false
     }
 }

@@ -132,6 +132,7 @@ public struct ConfigNode {
             fail("\(path) \(quoted) is not a share; write e.g. 5% or 0.05")
             return nil
         }
+        guard !isBareAboveOne(text, value) else { return nil }
         return checked(value, range, RangeText.describePercent(range))
     }
 
@@ -141,6 +142,7 @@ public struct ConfigNode {
             fail("\(path) \(quoted) is not a weight; write a percentage such as 5% or 0.1%")
             return nil
         }
+        guard !isBareAboveOne(text, fraction) else { return nil }
         let ppm = PercentText.ppm(fraction: fraction)
         if ppm > range.upperBound {
             fail("\(path) \(quoted) is over \(PercentText.text(ppm: range.upperBound, separator: " "))")
@@ -172,6 +174,18 @@ public struct ConfigNode {
         guard let nodes = list() else { return nil }
         let items = nodes.map(item)
         return items.contains { $0 == nil } ? nil : items.compactMap { $0 }
+    }
+
+    /// A bare share is a fraction (1 = 100 %), so `tolerance: 20` would mean
+    /// 2 000 %: almost always a percentage without its sign. Refused with
+    /// both spellings of what was probably meant, never read as written.
+    private func isBareAboveOne(_ text: String, _ value: Double) -> Bool {
+        guard !text.trimmingBlanks().hasSuffix("%"), value > 1 else { return false }
+        let number = text.trimmingBlanks()
+        let fraction = value / 100
+        let fix = fraction <= 1 ? "\(number)% or \(fraction)" : "\(number)%"
+        fail("\(path) \(quoted) is a bare number above 1; a bare share is a fraction (1 = 100 %), so it would mean \(PercentText.sentence(value)): write \(fix)")
+        return true
     }
 
     private func checked<Value: Comparable>(_ value: Value, _ range: ClosedRange<Value>, _ text: String) -> Value? {

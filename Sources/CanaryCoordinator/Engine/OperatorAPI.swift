@@ -20,6 +20,13 @@ extension CoordinatorEngine {
         if let active = registry.active(model: plan.model) {
             throw CoordinatorError(.conflict, "model \(plan.model) already has an active rollout (\(active.id), \(active.machine.phase.rawValue)); abort or finish it first")
         }
+        // A route table sending a share to a version nobody serves would
+        // drop that traffic until the progress deadline.
+        if let missing = ServedVersions(fleet.agents.values).missing(for: plan) {
+            throw CoordinatorError(.noLiveAgents, "cannot start the rollout: \(missing)", details: [
+                "start the agents of the missing versions or fix the plan's model and versions; to wait for agents that are starting: canary rollout start --wait-for-agents 1m",
+            ])
+        }
         guard let dropped = registry.makeRoom(limit: config.limits.maxRollouts) else {
             throw CoordinatorError(.conflict, "\(config.limits.maxRollouts) rollouts are in progress, the limit (limits.max_rollouts); finish or abort one first")
         }

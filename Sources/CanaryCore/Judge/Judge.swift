@@ -72,7 +72,7 @@ public struct Judge: Sendable {
                 offset: g.margin, tau: g.mixtureSD)
             let evidence = Evidence(
                 guardName: g.name, metric: g.metric, kind: .sequential, canary: pC, baseline: pB, tolerance: tolerance,
-                difference: result.difference, standardError: result.standardError, eValue: result.eValue,
+                margin: g.margin > 0 ? g.margin : nil, difference: result.difference, standardError: result.standardError, eValue: result.eValue,
                 threshold: plan.rejectionThreshold, canarySamples: nC, baselineSamples: nB,
                 sentence: "\(unit) canary \(PercentText.sentence(pC)) vs baseline \(PercentText.sentence(pB)), tolerance \(PercentText.sentence(tolerance))\(g.margin > 0 ? " + \(PercentText.sentence(g.margin))" : ""), \(eText(result.eValue))")
             return conclude(g, evidence, samples: (nC, nB), unit: "requests")
@@ -93,7 +93,9 @@ public struct Judge: Sendable {
     /// compares their share with the nominal 1 − q. T is estimated from the
     /// baseline; by the Bahadur representation the share above an estimated
     /// quantile varies like a binomial share over the baseline's n, so the
-    /// baseline term of the variance is (1 − q)·q / n_b.
+    /// baseline term of the variance is (1 − q)·q / n_b. A `margin` (ms)
+    /// raises T by that much: an absolute slack that keeps a relative guard
+    /// usable where 20 % of the baseline is a few microseconds of noise.
     func quantileGuard(_ g: Guard, _ input: JudgeInput) -> Verdict {
         let q = g.metric.quantile ?? 0.99
         let label = "p\(Int((q * 100).rounded()))"
@@ -115,16 +117,17 @@ public struct Judge: Sendable {
         }
         if let tolerance = g.tolerance {
             let nominal = 1 - q
-            let thresholdMicros = Self.micros((Double(input.baseline.latency.quantile(q)) * (1 + tolerance)).rounded())
+            let thresholdMicros = Self.micros((Double(input.baseline.latency.quantile(q)) * (1 + tolerance) + g.margin * 1000).rounded())
             let above = input.canary.latency.countAbove(micros: thresholdMicros)
             let result = MixtureSPRT.test(
                 canaryEvents: above, canaryTotal: nC, baselineShare: nominal, baselineVariance: nominal * q,
                 baselineTotal: nB, scale: 1, offset: 0, tau: g.mixtureSD)
             let evidence = Evidence(
                 guardName: g.name, metric: g.metric, kind: .sequential, canary: canaryQ, baseline: baselineQ,
-                tolerance: tolerance, difference: result.difference, standardError: result.standardError,
-                eValue: result.eValue, threshold: plan.rejectionThreshold, canarySamples: nC, baselineSamples: nB,
-                sentence: "\(label) canary \(Format.ms(canaryQ)) vs baseline \(Format.ms(baselineQ)), tolerance \(PercentText.sentence(tolerance)) (\(PercentText.sentence(share(above, nC))) of canary requests above \(Format.ms(Double(thresholdMicros) / 1000)), nominal \(PercentText.sentence(nominal))), \(eText(result.eValue))")
+                tolerance: tolerance, margin: g.margin > 0 ? g.margin : nil, difference: result.difference,
+                standardError: result.standardError, eValue: result.eValue, threshold: plan.rejectionThreshold,
+                canarySamples: nC, baselineSamples: nB,
+                sentence: "\(label) canary \(Format.ms(canaryQ)) vs baseline \(Format.ms(baselineQ)), tolerance \(PercentText.sentence(tolerance))\(g.margin > 0 ? " + \(Format.slack(g.margin))" : "") (\(PercentText.sentence(share(above, nC))) of canary requests above \(Format.ms(Double(thresholdMicros) / 1000)), nominal \(PercentText.sentence(nominal))), \(eText(result.eValue))")
             // Fewer than ~1/(1−q) baseline samples cannot place the quantile.
             let needed = max(g.minSamples, UInt64((1 / nominal).rounded(.up)))
             return conclude(g, evidence, samples: (nC, nB), unit: "requests", needed: needed)

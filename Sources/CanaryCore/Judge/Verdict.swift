@@ -20,6 +20,9 @@ public struct Evidence: Sendable, Equatable, Hashable, Codable {
     /// The absolute limit, or the drift threshold.
     public var limit: Double?
     public var tolerance: Double?
+    /// The absolute slack added to the tolerance (a share, or ms for a
+    /// latency quantile), when the guard has one.
+    public var margin: Double?
     /// θ̂ of the sequential test (canary's excess over what is allowed).
     public var difference: Double?
     public var standardError: Double?
@@ -33,7 +36,7 @@ public struct Evidence: Sendable, Equatable, Hashable, Codable {
 
     public init(
         guardName: String, metric: GuardMetric, kind: EvidenceKind, canary: Double? = nil, baseline: Double? = nil,
-        limit: Double? = nil, tolerance: Double? = nil, difference: Double? = nil, standardError: Double? = nil,
+        limit: Double? = nil, tolerance: Double? = nil, margin: Double? = nil, difference: Double? = nil, standardError: Double? = nil,
         eValue: Double? = nil, threshold: Double? = nil, canarySamples: UInt64, baselineSamples: UInt64,
         sentence: String
     ) {
@@ -44,6 +47,7 @@ public struct Evidence: Sendable, Equatable, Hashable, Codable {
         self.baseline = baseline
         self.limit = limit
         self.tolerance = tolerance
+        self.margin = margin
         self.difference = difference
         self.standardError = standardError
         self.eValue = eValue

@@ -47,8 +47,13 @@ public struct Guard: Sendable, Equatable, Hashable, Codable {
     /// be up to (1 + tolerance) × the baseline's. Accuracy: the allowed drop
     /// in absolute points (0.01 = one point).
     public var tolerance: Double?
-    /// Absolute slack added to the relative comparison of shares, so a
-    /// baseline with no errors at all does not make one canary error a breach.
+    /// Absolute slack added to the relative comparison, in the unit of what
+    /// is compared. Shares (error rate, latency over): canary may be up to
+    /// (1 + tolerance) × baseline + margin, so a baseline with no errors at
+    /// all does not make one canary error a breach. Latency quantiles, in ms:
+    /// the canary quantile may be up to (1 + tolerance) × the baseline's +
+    /// margin, so 20 % of a 300 µs baseline is not a 60 µs hair trigger.
+    /// Accuracy has none (its tolerance is already absolute points).
     public var margin: Double
     /// Latency threshold in ms for `latency_over`.
     public var thresholdMs: Double?

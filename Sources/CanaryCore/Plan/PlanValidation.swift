@@ -28,6 +28,7 @@ extension RolloutPlan {
             if g.metric == .latencyOver, g.thresholdMs == nil { issues.append("guard \(g.name): latency_over needs a threshold") }
             if g.metric == .predictionDrift, g.psiMax == nil, g.jsMax == nil { issues.append("guard \(g.name): prediction_drift needs psi_max and/or js_max") }
             if let t = g.tolerance, t < 0 { issues.append("guard \(g.name): tolerance must be ≥ 0") }
+            if !(g.margin >= 0) || !g.margin.isFinite { issues.append("guard \(g.name): margin must be ≥ 0") }
             if g.mixtureSD <= 0 { issues.append("guard \(g.name): mixture_sd must be positive") }
         }
         if !issues.isEmpty {

@@ -1,6 +1,7 @@
 /// The one duration text every file and message uses: `500ms`, `30s`,
-/// `1.5m`, `1h`, a bare number is seconds. Plans, agent and coordinator
-/// configurations and scenarios all read durations through this.
+/// `1.5m`, `1h`, a bare number is seconds (plans refuse bare times: they
+/// hold latencies too). Plans, agent and coordinator configurations and
+/// scenarios all read durations through this.
 public enum DurationText {
     /// Milliseconds, or nil when `text` is not a duration. May be negative
     /// (`-1s`): the caller checks the range and says what it must be.

@@ -83,7 +83,7 @@ export function chartSpecs(view) {
   const b = view.baseline, c = view.canary, model = view.model;
   const last = (version, pick) => { const s = seriesOf(model, version, pick); return s.length ? s[s.length - 1][1] : null; };
   const specs = {};
-  // Latency: three quantiles per version; absolute limits and baseline × (1 + tolerance).
+  // Latency: three quantiles per version; absolute limits and baseline × (1 + tolerance) + margin.
   const latency = { unit: 'ms', series: [], limits: [], floor: 1 };
   for (const q of ['p50', 'p95', 'p99']) for (const [v, color] of [[b, COLOR.baseline], [c, COLOR.canary]]) {
     latency.series.push({ label: `${v} ${q}`, color, dash: Q_STYLE[q].dash, width: Q_STYLE[q].width, points: seriesOf(model, v, p => p[q + 'Ms']) });
@@ -92,7 +92,7 @@ export function chartSpecs(view) {
     const q = g.metric.slice(8);
     if (g.max !== undefined && g.max !== null) latency.limits.push({ value: g.max, label: `${q} max ${g.max} ms` });
     if (g.tolerance !== undefined && g.tolerance !== null) {
-      latency.limits.push({ label: `${q} limit`, points: seriesOf(model, b, p => p[q + 'Ms'] * (1 + g.tolerance)) });
+      latency.limits.push({ label: `${q} limit`, points: seriesOf(model, b, p => p[q + 'Ms'] * (1 + g.tolerance) + (g.margin || 0)) });
     }
   }
   latency.now = `p99 ${fmt(last(b, p => p.p99Ms), 'ms')} / ${fmt(last(c, p => p.p99Ms), 'ms')}`;
