@@ -41,7 +41,7 @@ public struct AgentConfig: Sendable, Equatable {
     /// (1 s … 7 d; ``LabelJoin``).
     public var labelHorizonMs: Int64 = 600_000
     /// `labels.max_pending`: predictions held for late labels at most
-    /// (0 … 100 M; about 60 bytes each; 0: no join, bare labels unmatched).
+    /// (0 … 100 M; about 120 bytes each; 0: no join, bare labels unmatched).
     public var labelMaxPending: Int = 1_000_000
     /// Run on every split change (weights in CANARY_WEIGHTS etc.).
     public var applyCommand: String?

@@ -6,7 +6,7 @@
 /// Bounded twice: an entry older than `horizonNs` (on the samples' own
 /// timestamps) is forgotten, and at most `maxPending` entries are held, the
 /// oldest evicted first, so memory stays under `maxPending` entries whatever
-/// the traffic (about 60 bytes each, `Benchmarks/LabelBench`). A label whose
+/// the traffic (about 120 bytes each, `Benchmarks/LabelBench`). A label whose
 /// key is not held — never read, expired, evicted, or labeled already — is
 /// left unjudged and the window counts it as unmatched. Only class
 /// predictions under a non-zero key are remembered (key 0 means "no key");
