@@ -206,6 +206,10 @@ let package = Package(
             path: "Benchmarks/ShmBench", swiftSettings: strict
         ),
         .executableTarget(
+            name: "label-bench", dependencies: ["CanaryCore", "CanaryShm"],
+            path: "Benchmarks/LabelBench", swiftSettings: strict
+        ),
+        .executableTarget(
             name: "judge-bench", dependencies: ["CanaryCore", "CanaryConfig"],
             path: "Benchmarks/JudgeBench", swiftSettings: strict
         ),

@@ -33,6 +33,15 @@ public struct AgentHealth: Sendable, Equatable, Codable {
     /// Samples whose prediction class was left out: their window already
     /// counted the most classes a window may carry (the sample still counts).
     public var predictionsDropped: UInt64 = 0
+    /// The label join (agent config `labels`): predictions held for late
+    /// labels now, labels judged against one, outcomes left unmatched
+    /// (counted in the windows too), predictions forgotten at `max_pending`
+    /// and at the horizon.
+    public var labelsPending: Int = 0
+    public var labelsMatched: UInt64 = 0
+    public var outcomesUnmatched: UInt64 = 0
+    public var labelsEvicted: UInt64 = 0
+    public var labelsExpired: UInt64 = 0
     public var routeSequence: UInt64 = 0
     public var routeTablesApplied: UInt64 = 0
     /// True while the coordinator has been silent past the timeout: the

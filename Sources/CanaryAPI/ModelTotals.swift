@@ -9,13 +9,17 @@ public struct ModelTotals: Codable, Sendable, Equatable {
         /// Samples that carried a label, and those the label said were correct.
         public var labeled: Int64
         public var correct: Int64
+        /// Outcomes that matched no prediction (unknown key, past the
+        /// agent's label horizon, evicted): not part of `labeled`.
+        public var unmatched: Int64
 
-        public init(version: String, requests: Int64, errors: Int64, labeled: Int64, correct: Int64) {
+        public init(version: String, requests: Int64, errors: Int64, labeled: Int64, correct: Int64, unmatched: Int64 = 0) {
             self.version = version
             self.requests = requests
             self.errors = errors
             self.labeled = labeled
             self.correct = correct
+            self.unmatched = unmatched
         }
     }
 

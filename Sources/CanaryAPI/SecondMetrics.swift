@@ -18,10 +18,13 @@ public struct SecondMetrics: Codable, Sendable, Equatable {
     public var labeled: Int64
     /// Share of labeled outcomes that were correct; nil without labels.
     public var accuracy: Double?
+    /// Outcomes that matched no prediction (not part of `labeled`).
+    public var unmatched: Int64
     public var ringLost: Int64
 
     public init(model: String, version: String, second: Int64, requests: Int64, errors: Int64, errorRate: Double,
-                p50Ms: Double, p95Ms: Double, p99Ms: Double, labeled: Int64, accuracy: Double?, ringLost: Int64) {
+                p50Ms: Double, p95Ms: Double, p99Ms: Double, labeled: Int64, accuracy: Double?, unmatched: Int64,
+                ringLost: Int64) {
         self.model = model
         self.version = version
         self.second = second
@@ -33,6 +36,7 @@ public struct SecondMetrics: Codable, Sendable, Equatable {
         self.p99Ms = p99Ms
         self.labeled = labeled
         self.accuracy = accuracy
+        self.unmatched = unmatched
         self.ringLost = ringLost
     }
 }

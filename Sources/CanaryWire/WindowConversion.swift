@@ -33,6 +33,7 @@ extension Canary_V1_Window {
         scoreBins = window.scores.counts
         ringLost = window.ringLost
         ringOverrun = window.ringOverrun
+        unmatchedOutcomes = window.unmatchedCount
     }
 }
 
@@ -140,7 +141,8 @@ extension CanaryCore.Window {
         }
         let max = WindowBounds.maxCount
         for (field, value) in [("request_count", wire.requestCount), ("labeled_count", wire.labeledCount),
-                               ("ring_lost", wire.ringLost), ("ring_overrun", wire.ringOverrun)] where value > max {
+                               ("ring_lost", wire.ringLost), ("ring_overrun", wire.ringOverrun),
+                               ("unmatched_outcomes", wire.unmatchedOutcomes)] where value > max {
             throw WireError(.countOutOfRange, "\(name): \(field) \(value) is over 2^53")
         }
         guard let clientAndServer = WindowBounds.add(wire.errors.clientError, wire.errors.serverError),
@@ -187,6 +189,6 @@ extension CanaryCore.Window {
             requestCount: wire.requestCount, statuses: statuses, latency: latency,
             labeledCount: wire.labeledCount, correctCount: wire.correctCount,
             predictionCounts: predictions, scores: scores,
-            ringLost: wire.ringLost, ringOverrun: wire.ringOverrun)
+            ringLost: wire.ringLost, ringOverrun: wire.ringOverrun, unmatchedCount: wire.unmatchedOutcomes)
     }
 }

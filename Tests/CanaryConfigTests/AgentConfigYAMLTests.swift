@@ -33,7 +33,27 @@ struct AgentConfigYAMLTests {
         config.logLevel = "debug"
         config.metricsHost = "::1"
         config.metricsPort = 9464
+        config.labelHorizonMs = 90_000
+        config.labelMaxPending = 0
         let text = config.yaml()
         #expect(try AgentConfig.parse(yaml: text, file: "a.yaml", hostName: "other") == config, "\(text)")
+    }
+
+    @Test("labels: horizon and max_pending are read, and bad values refused with file:line")
+    func labels() throws {
+        let base = "model: m\nversion: v1\nring: {name: /r}\n"
+        let config = try AgentConfig.parse(yaml: base + "labels:\n  horizon: 30m\n  max_pending: 2_000_000\n", file: "a.yaml", hostName: "h")
+        #expect(config.labelHorizonMs == 1_800_000 && config.labelMaxPending == 2_000_000)
+        let defaults = try AgentConfig.parse(yaml: base, file: "a.yaml", hostName: "h")
+        #expect(defaults.labelHorizonMs == 600_000 && defaults.labelMaxPending == 1_000_000)
+        do {
+            _ = try AgentConfig.parse(yaml: base + "labels:\n  horizon: 10ms\n  max_pending: -1\n  size: 3\n", file: "a.yaml", hostName: "h")
+            Issue.record("bad labels were accepted")
+        } catch {
+            let issues = error.issues.map { "\($0.file):\($0.line): \($0.message)" }
+            #expect(issues.contains { $0.hasPrefix("a.yaml:5:") && $0.contains("labels.horizon") }, "\(issues)")
+            #expect(issues.contains { $0.hasPrefix("a.yaml:6:") && $0.contains("labels.max_pending") }, "\(issues)")
+            #expect(issues.contains { $0.hasPrefix("a.yaml:7:") && $0.contains("size") }, "\(issues)")
+        }
     }
 }

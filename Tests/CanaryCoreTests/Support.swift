@@ -52,6 +52,13 @@ enum Fixture {
                 status: status, timestampNs: 0, latencyNs: Int64(rng.next() % 90_000_000_000), key: rng.next(),
                 predictedClass: predicted, score: Float(rng.next() % 1000) / 1000, label: label))
         }
+        // Outcomes: judged (a correct flag, or a label with its prediction)
+        // or unmatched (a label alone, which no join supplied).
+        for _ in 0..<Int(rng.next() % 6) {
+            let judged = rng.next() % 2 == 0
+            w.record(Sample(kind: .outcome, timestampNs: 0, key: rng.next(), predictedClass: judged ? Int32(rng.next() % 5) : nil,
+                            label: Int32(rng.next() % 5)))
+        }
         w.ringLost = rng.next() % 3
         w.ringOverrun = rng.next() % 2
         return w

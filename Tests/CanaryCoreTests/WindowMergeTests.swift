@@ -52,6 +52,7 @@ struct WindowMergeTests {
             #expect(m.latency.totalCount == a.latency.totalCount + b.latency.totalCount)
             #expect(m.labeledCount == a.labeledCount + b.labeledCount)
             #expect(m.correctCount == a.correctCount + b.correctCount)
+            #expect(m.unmatchedCount == a.unmatchedCount + b.unmatchedCount)
             #expect(m.scores.total == a.scores.total + b.scores.total)
             let predicted: UInt64 = m.predictionCounts.values.reduce(0, +)
             let predictedA: UInt64 = a.predictionCounts.values.reduce(0, +)

@@ -72,6 +72,8 @@ import Testing
         for chart in ["latency", "errors", "throughput", "accuracy", "split"] {
             #expect((points[chart] ?? 0) >= 6, "chart \(chart) has \(points[chart] ?? 0) points")
         }
+        // The label for a key nobody served shows as unmatched, per version.
+        #expect((seen["accuracyNow"] as? String ?? "").contains("unmatched"), "accuracy panel: \(seen["accuracyNow"] ?? "")")
         let limits = seen["limits"] as? [String] ?? []
         #expect(limits.contains { $0.contains("p99") }, "the latency guard's limit is drawn: \(limits)")
         #expect(limits.contains { $0.contains("max") }, "absolute limits are drawn: \(limits)")

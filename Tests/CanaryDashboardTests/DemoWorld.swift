@@ -129,7 +129,8 @@ final class DemoWorld: Sendable {
     func stopTraffic() { writing.store(false, ordering: .relaxed) }
 
     /// ~120 baseline and ~60 canary requests a second while the canary has
-    /// traffic; a label for every request, right 90 % of the time.
+    /// traffic; a label for every request, right 90 % of the time; and per
+    /// batch one label for a key nobody served (unmatched).
     private func writeSamples(_ recorders: [(String, SampleRecorder)]) async {
         var key: UInt64 = 1
         var tick = 0
@@ -155,6 +156,7 @@ final class DemoWorld: Sendable {
                     recorder.record(latency: .microseconds(Int64(ms * 1000)), status: status, prediction: .classIndex(predicted), key: key)
                     recorder.recordOutcome(key: key, correct: Double.random(in: 0...1) < (broken ? 0.6 : 0.9))
                 }
+                recorder.recordOutcome(key: key | (1 << 63), label: 1)
                 written.withLock { $0[version, default: 0] += count }
             }
         }

@@ -107,6 +107,8 @@ def main():
                   f"['latency','errors','throughput','accuracy','split'].every(n => {POINTS}(n) >= 6)", timeout=40)
         seen = {"tokenNeeded": seen_token, "blankWithoutToken": seen_blank, "points": page.eval(f"Object.fromEntries(['latency','errors','throughput','accuracy','drift','split'].map(n => [n, {POINTS}(n)]))")}
         seen["limits"] = page.eval("[...document.querySelectorAll('[data-rollout] [data-limit]')].map(n => n.dataset.limit)")
+        seen["accuracyNow"] = page.wait("unmatched outcomes in the accuracy panel",
+            f"(t => /unmatched [1-9]/.test(t) && t)({PANEL}.querySelector('[data-now=accuracy]').textContent)")
 
         # Without a token the coordinator refuses, and the page says why.
         page.eval("window.confirm = () => true; localStorage.removeItem('canaryToken'); document.getElementById('token').value = ''")

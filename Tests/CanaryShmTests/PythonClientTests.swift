@@ -75,6 +75,39 @@ import Testing
         }
     }
 
+    /// A label known at inference time, an outcome that carries its
+    /// prediction (for another replica's ring), and a label alone.
+    @Test func pythonRecordsLabelsAndPredictedOutcomes() async throws {
+        try await withSegmentName("pylabel") { name in
+            let reader = try SampleReader(RingConfiguration(name: name, model: "fraud", version: "v2"))
+            _ = try runPython("""
+                import canary_shm as c
+                r = c.Recorder("\(name)", "fraud", "v2")
+                r.record(0.001, prediction=3, key=21, label=3)
+                r.record(0.001, prediction=3, key=22, label=5)
+                r.record_outcome(23, label=1, predicted=2)
+                r.record_outcome("user-7", label=4)
+                for bad in (2**31, "x"):
+                    try:
+                        r.record(0.001, prediction=1, label=bad)
+                        raise SystemExit("label %r was accepted" % (bad,))
+                    except (OverflowError, TypeError):
+                        pass
+                try:
+                    r.record_outcome(1, label=1, predicted=-2**31 - 1)
+                    raise SystemExit("predicted out of range was accepted")
+                except OverflowError:
+                    pass
+                """)
+            let (r, result) = reader.drain(maxCount: 10)
+            try #require(r.count == 4 && result.lost == 0, "\(r.count) records")
+            #expect(r[0].kind == .inference && r[0].prediction == .classIndex(3) && r[0].label == 3 && r[0].key == 21)
+            #expect(r[1].kind == .inference && r[1].label == 5 && r[1].correct == nil)
+            #expect(r[2].kind == .outcome && r[2].key == 23 && r[2].label == 1 && r[2].prediction == .classIndex(2) && r[2].correct == nil)
+            #expect(r[3].kind == .outcome && r[3].key == RequestKey.hash("user-7") && r[3].label == 4 && r[3].prediction == nil)
+        }
+    }
+
     @Test func pythonRoutesLikeSwift() async throws {
         try await withSegmentName("pyroute") { name in
             let page = try RoutePage(name: name, model: "fraud")

@@ -32,6 +32,24 @@ import Testing
         }
     }
 
+    /// A label known at inference time travels with the inference; an
+    /// outcome may carry what was predicted (self-contained).
+    @Test func labelsAtInferenceAndPredictedOutcomes() async throws {
+        try await withSegmentName("labelfields") { name in
+            let config = RingConfiguration(name: name, model: "m", version: "v1")
+            let recorder = try SampleRecorder(config)
+            let reader = try SampleReader(config)
+            recorder.record(latency: .milliseconds(1), prediction: .classIndex(2), key: 5, label: 2)
+            recorder.record(latency: .milliseconds(1), prediction: .classIndex(2), key: 6)
+            recorder.recordOutcome(key: 7, label: 1, predicted: 3)
+            let (r, _) = reader.drain(maxCount: 10)
+            try #require(r.count == 3)
+            #expect(r[0].kind == .inference && r[0].label == 2 && r[0].prediction == .classIndex(2))
+            #expect(r[1].label == nil)
+            #expect(r[2].kind == .outcome && r[2].label == 1 && r[2].prediction == .classIndex(3) && r[2].correct == nil)
+        }
+    }
+
     /// The test vectors of proto/shm-layout.md §8, so spec and code cannot drift.
     @Test func specTestVectors() {
         #expect(canary_mix64(0) == 0xE220_A839_7B1D_CDAF && canary_route_point(0) == 883_310)

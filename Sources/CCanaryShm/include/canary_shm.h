@@ -82,10 +82,10 @@ extern "C" {
 #define CANARY_STATUS_TIMEOUT 3u
 
 /* Presence flags of the optional record fields. */
-#define CANARY_HAS_PREDICTION 0x01u /* predicted class (i32) */
+#define CANARY_HAS_PREDICTION 0x01u /* predicted class (i32): inferences, or outcomes that carry it */
 #define CANARY_HAS_SCORE 0x02u      /* score (f32) */
 #define CANARY_HAS_CONFIDENCE 0x04u /* confidence (f32) */
-#define CANARY_HAS_LABEL 0x08u      /* true label (i32), outcome records */
+#define CANARY_HAS_LABEL 0x08u      /* true label (i32): outcomes, or inferences labeled at once */
 #define CANARY_HAS_CORRECT 0x10u    /* correct flag, outcome records */
 
 /* Route page phases (the rollout state machine of DESIGN.md §5). */
@@ -328,11 +328,13 @@ static inline void canary_ring_write(const canary_ring *ring, const canary_recor
     atomic_store_explicit(CANARY_A64(&slot[0]), 2 * t + 2, memory_order_release);
 }
 
-/* One inference sample, timestamped now on CLOCK_REALTIME. `flags` says which
- * of prediction / score / confidence are present. */
-static inline void canary_ring_record(const canary_ring *ring, uint8_t status, uint8_t flags,
-                                      uint64_t latency_ns, uint64_t key, int32_t prediction,
-                                      float score, float confidence) {
+/* One inference sample whose true label is already known (immediate
+ * labels), timestamped now on CLOCK_REALTIME. `flags` says which of
+ * prediction / score / confidence / label are present; with a prediction
+ * and a label it counts as labeled (correct when they are equal) at once. */
+static inline void canary_ring_record_labeled(const canary_ring *ring, uint8_t status, uint8_t flags,
+                                              uint64_t latency_ns, uint64_t key, int32_t prediction,
+                                              float score, float confidence, int32_t label) {
     canary_record r;
     memset(&r, 0, sizeof r);
     r.timestamp_ns = canary_now_ns(CLOCK_REALTIME);
@@ -340,27 +342,49 @@ static inline void canary_ring_record(const canary_ring *ring, uint8_t status, u
     r.key = key;
     r.kind = CANARY_KIND_INFERENCE;
     r.status = status;
-    r.flags = flags & (CANARY_HAS_PREDICTION | CANARY_HAS_SCORE | CANARY_HAS_CONFIDENCE);
+    r.flags = flags & (CANARY_HAS_PREDICTION | CANARY_HAS_SCORE | CANARY_HAS_CONFIDENCE | CANARY_HAS_LABEL);
     r.prediction = (r.flags & CANARY_HAS_PREDICTION) ? prediction : 0;
     r.score = (r.flags & CANARY_HAS_SCORE) ? score : 0.0f;
     r.confidence = (r.flags & CANARY_HAS_CONFIDENCE) ? confidence : 0.0f;
+    r.label = (r.flags & CANARY_HAS_LABEL) ? label : 0;
     canary_ring_write(ring, &r);
 }
 
-/* One outcome sample (ground truth that arrived for an earlier request).
- * `flags` says which of label / correct are present. */
-static inline void canary_ring_record_outcome(const canary_ring *ring, uint64_t key, uint8_t flags,
-                                              int32_t label, int correct) {
+/* One inference sample, timestamped now on CLOCK_REALTIME. `flags` says which
+ * of prediction / score / confidence are present. */
+static inline void canary_ring_record(const canary_ring *ring, uint8_t status, uint8_t flags,
+                                      uint64_t latency_ns, uint64_t key, int32_t prediction,
+                                      float score, float confidence) {
+    canary_ring_record_labeled(ring, status, (uint8_t)(flags & ~CANARY_HAS_LABEL), latency_ns, key, prediction,
+                               score, confidence, 0);
+}
+
+/* One outcome sample (ground truth that arrived for an earlier request)
+ * that also says what was predicted for it: self-contained, so it may be
+ * written to any ring of the version that served the request (a label that
+ * reached another replica, a central label feed) and is judged there.
+ * `flags` says which of label / correct / prediction are present. */
+static inline void canary_ring_record_outcome_predicted(const canary_ring *ring, uint64_t key, uint8_t flags,
+                                                        int32_t label, int correct, int32_t prediction) {
     canary_record r;
     memset(&r, 0, sizeof r);
     r.timestamp_ns = canary_now_ns(CLOCK_REALTIME);
     r.key = key;
     r.kind = CANARY_KIND_OUTCOME;
     r.status = CANARY_STATUS_OK;
-    r.flags = flags & (CANARY_HAS_LABEL | CANARY_HAS_CORRECT);
+    r.flags = flags & (CANARY_HAS_LABEL | CANARY_HAS_CORRECT | CANARY_HAS_PREDICTION);
     r.label = (r.flags & CANARY_HAS_LABEL) ? label : 0;
     r.correct = (r.flags & CANARY_HAS_CORRECT) ? (correct ? 1 : 0) : 0;
+    r.prediction = (r.flags & CANARY_HAS_PREDICTION) ? prediction : 0;
     canary_ring_write(ring, &r);
+}
+
+/* One outcome sample (ground truth that arrived for an earlier request).
+ * `flags` says which of label / correct are present; a label alone is
+ * judged by the agent against the prediction it read for the same key. */
+static inline void canary_ring_record_outcome(const canary_ring *ring, uint64_t key, uint8_t flags,
+                                              int32_t label, int correct) {
+    canary_ring_record_outcome_predicted(ring, key, (uint8_t)(flags & ~CANARY_HAS_PREDICTION), label, correct, 0);
 }
 
 /* MARK: - Sample ring: reader side (single consumer) */

@@ -88,6 +88,16 @@ final class AgentMetricsServer: Sendable {
                 "Spool files refused (corrupt, or another agent's) and renamed <name>.quarantined.")
         advance("canary_agent_spool_write_failures_total", labels, health.spoolWriteFailures,
                 "Windows that could not be written to the spool (kept in memory only; see /healthz).")
+        advance("canary_agent_labels_matched_total", labels, health.labelsMatched,
+                "Labels without a correct flag judged against the prediction this agent read for their key.")
+        advance("canary_agent_outcomes_unmatched_total", labels, health.outcomesUnmatched,
+                "Outcomes that could not be judged: their key matched no prediction held (unknown, expired or evicted).")
+        advance("canary_agent_labels_evicted_total", labels, health.labelsEvicted,
+                "Predictions forgotten unlabeled because labels.max_pending were held.")
+        advance("canary_agent_labels_expired_total", labels, health.labelsExpired,
+                "Predictions forgotten at labels.horizon (unlabeled, or labeled too late).")
+        registry.gauge("canary_agent_labels_pending", labels: labels, help: "Predictions held for a late label (at most labels.max_pending).")
+            .set(Double(health.labelsPending))
         advance("canary_agent_route_tables_applied_total", labels, health.routeTablesApplied, "Route tables written to the route page.")
         advance("canary_agent_ring_faults_total", labels, health.ringFaults,
                 "Sample-ring faults found: tail past head, head backwards or jumping, header changed (see /healthz for the last).")

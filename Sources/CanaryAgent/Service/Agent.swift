@@ -72,7 +72,8 @@ public final class Agent: Service, Sendable {
             agentID: config.agentID, agentEpoch: epoch, model: config.model, version: config.version,
             intervalMs: config.windowMs, settings: config.histogram, scoreEdges: config.scoreBinEdges)
         spool = WindowSpool(directory: config.spoolDirectory ?? WindowSpool.defaultDirectory(forRing: config.ringName))
-        state = AgentState(builder: builder, unackedCapacity: config.unackedCapacity, unackedMaxBytes: config.spoolMaxBytes,
+        let labels = LabelJoin(horizonNs: config.labelHorizonMs * 1_000_000, maxPending: config.labelMaxPending)
+        state = AgentState(builder: builder, labels: labels, unackedCapacity: config.unackedCapacity, unackedMaxBytes: config.spoolMaxBytes,
                            health: AgentHealth(agentID: config.agentID, agentEpoch: epoch),
                            timeoutMs: config.coordinatorTimeoutMs, nowMs: clock(), ringFaultHoldMs: ringFaultHoldMs)
         hook = ApplyHook(command: config.applyCommand, file: config.applyFile, logger: logger)

@@ -3,10 +3,13 @@ import CanaryCore
 import CanaryShm
 import CanaryWire
 
-/// The agent's mutable state behind one actor: the window builder, the
-/// unacked buffer, the route-table follower and the health counters.
+/// The agent's mutable state behind one actor: the label join, the window
+/// builder, the unacked buffer, the route-table follower and the health
+/// counters.
 actor AgentState {
     var builder: WindowBuilder
+    /// Joins late labels to the predictions read before them.
+    private var labels: LabelJoin
     var unacked: UnackedWindows<[[UInt8]]>
     /// Why the spool cannot keep windows durably right now (nil: it can).
     var spoolFault: String?
@@ -28,10 +31,11 @@ actor AgentState {
         return first ? unacked.takeUnsent(nowMs: nowMs).map(\.payload) : []
     }
 
-    init(builder: WindowBuilder, unackedCapacity: Int, unackedMaxBytes: Int = .max, health: AgentHealth, timeoutMs: Int64,
-         nowMs: Int64, ringFaultHoldMs: Int64 = 10_000) {
+    init(builder: WindowBuilder, labels: LabelJoin, unackedCapacity: Int, unackedMaxBytes: Int = .max, health: AgentHealth,
+         timeoutMs: Int64, nowMs: Int64, ringFaultHoldMs: Int64 = 10_000) {
         self.ringFaultHoldMs = ringFaultHoldMs
         self.builder = builder
+        self.labels = labels
         self.unacked = UnackedWindows(capacity: unackedCapacity, maxBytes: unackedMaxBytes)
         var health = health
         // The coordinator gets one timeout from our start before we call it silent.
@@ -78,10 +82,16 @@ actor AgentState {
         for (index, sample) in samples.enumerated() {
             // Windows closed by a sample end just before it.
             let end = max(consumedPosition, firstSample &+ UInt64(index))
-            closed += builder.add(sample).map { ClosedWindow(window: $0, ringEnd: end) }
+            let joined = labels.pass(sample)
+            if joined.kind == .outcome, joined.isCorrect == nil { health.outcomesUnmatched &+= 1 }
+            closed += builder.add(joined).map { ClosedWindow(window: $0, ringEnd: end) }
         }
         consumedPosition = positionAfter
         health.predictionsDropped = builder.droppedPredictions
+        health.labelsPending = labels.pendingCount
+        health.labelsMatched = labels.matched
+        health.labelsEvicted = labels.evicted
+        health.labelsExpired = labels.expired
         return closed
     }
 

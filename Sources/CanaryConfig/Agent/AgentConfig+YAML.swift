@@ -27,6 +27,9 @@ extension AgentConfig {
         ] + (spoolDirectory.map { ["  directory: \(YAMLScalar.quoted($0))"] } ?? []) + [
             "  max_bytes: \(spoolMaxBytes)",
             "coordinator_timeout: \(DurationText.text(milliseconds: coordinatorTimeoutMs))",
+            "labels:",
+            "  horizon: \(DurationText.text(milliseconds: labelHorizonMs))",
+            "  max_pending: \(labelMaxPending)",
             "log_level: \(YAMLScalar.quoted(logLevel))",
         ]
         if applyCommand != nil || applyFile != nil {

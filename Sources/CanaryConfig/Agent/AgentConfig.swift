@@ -37,6 +37,12 @@ public struct AgentConfig: Sendable, Equatable {
     public var spoolMaxBytes: Int = 64 << 20
     /// Coordinator silent this long: keep the last split (fail-static) and say so.
     public var coordinatorTimeoutMs: Int64 = 3_000
+    /// `labels.horizon`: how long a prediction waits for its late label
+    /// (1 s … 7 d; ``LabelJoin``).
+    public var labelHorizonMs: Int64 = 600_000
+    /// `labels.max_pending`: predictions held for late labels at most
+    /// (0 … 100 M; about 120 bytes each; 0: no join, bare labels unmatched).
+    public var labelMaxPending: Int = 1_000_000
     /// Run on every split change (weights in CANARY_WEIGHTS etc.).
     public var applyCommand: String?
     /// Written atomically on every split change (JSON).
@@ -61,7 +67,7 @@ public struct AgentConfig: Sendable, Equatable {
     static let keys: Set<String> = [
         "agent_id", "replica", "model", "version", "role", "ring", "window", "coordinator",
         "route_page", "histogram", "score_bin_edges", "unacked_capacity", "spool", "coordinator_timeout",
-        "apply_hook", "log_level", "metrics", "curve", "insecure",
+        "apply_hook", "log_level", "metrics", "curve", "insecure", "labels",
     ]
     public static func parse(yaml: String, file: String, hostName: String = ProcessInfo.processInfo.hostName) throws(ConfigError) -> AgentConfig {
         let document = ConfigDocument(yaml: yaml, file: file, name: "agent config")
@@ -118,6 +124,10 @@ public struct AgentConfig: Sendable, Equatable {
             if let bytes = spool["max_bytes"]?.integer(in: 65_536...(1 << 40)) { config.spoolMaxBytes = Int(bytes) }
         }
         if let ms = root["coordinator_timeout"]?.durationMs(in: 500...600_000) { config.coordinatorTimeoutMs = ms }
+        if let labels = root.mapping("labels", allowed: ["horizon", "max_pending"]) {
+            if let ms = labels["horizon"]?.durationMs(in: 1_000...604_800_000) { config.labelHorizonMs = ms }
+            if let count = labels["max_pending"]?.integer(in: 0...100_000_000) { config.labelMaxPending = Int(count) }
+        }
         if let hook = root.mapping("apply_hook", allowed: ["command", "file"]) {
             config.applyCommand = hook["command"]?.string()
             config.applyFile = hook["file"]?.string()
@@ -152,7 +162,7 @@ public struct AgentConfig: Sendable, Equatable {
                     coordinatorRouter, coordinatorPublisher, routePageName, histogram.description,
                     scoreBinEdges.map { "\($0)" }.joined(separator: ","), String(unackedCapacity),
                     spoolDirectory ?? "", String(spoolMaxBytes),
-                    String(coordinatorTimeoutMs), applyCommand ?? "", applyFile ?? "",
+                    String(coordinatorTimeoutMs), String(labelHorizonMs), String(labelMaxPending), applyCommand ?? "", applyFile ?? "",
                     curve.map { "curve:\($0.coordinatorKeyFile)" } ?? (insecure ? "insecure" : "")].joined(separator: "\u{1f}")
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }

@@ -64,6 +64,7 @@ struct SecondAggregates: Sendable {
                 p50Us: Double(merged.latency.quantile(0.50)), p95Us: Double(merged.latency.quantile(0.95)),
                 p99Us: Double(merged.latency.quantile(0.99)),
                 labeled: Int64(clamping: window.labeledCount), correct: Int64(clamping: window.correctCount),
+                unmatched: Int64(clamping: window.unmatchedCount),
                 ringLost: Int64(clamping: window.ringLost &+ window.ringOverrun))
         }
         increments.removeAll()

@@ -107,6 +107,11 @@ public final class Journal: Sendable {
             try db.create(index: "window_log_rollout", on: "window_log", columns: ["rolloutID", "id"])
         }
         migrator.registerMigration("v3: rollout view") { db in try Self.addViewColumn(db) }
+        // Outcomes no prediction matched (late labels, agent config `labels`);
+        // seconds journaled before count none.
+        migrator.registerMigration("v4: unmatched outcomes") { db in
+            try db.alter(table: "aggregate") { t in t.add(column: "unmatched", .integer).notNull().defaults(to: 0) }
+        }
         return migrator
     }
 
@@ -122,19 +127,20 @@ public final class Journal: Sendable {
                 for aggregate in batch.aggregates {
                     try db.execute(
                         sql: """
-                            INSERT INTO aggregate (model, version, second, requests, errors, p50Us, p95Us, p99Us, labeled, correct, ringLost)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            INSERT INTO aggregate (model, version, second, requests, errors, p50Us, p95Us, p99Us, labeled, correct, unmatched, ringLost)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             ON CONFLICT(model, version, second) DO UPDATE SET
                               requests = requests + excluded.requests,
                               errors = errors + excluded.errors,
                               p50Us = excluded.p50Us, p95Us = excluded.p95Us, p99Us = excluded.p99Us,
                               labeled = labeled + excluded.labeled,
                               correct = correct + excluded.correct,
+                              unmatched = unmatched + excluded.unmatched,
                               ringLost = ringLost + excluded.ringLost
                             """,
                         arguments: [aggregate.model, aggregate.version, aggregate.second, aggregate.requests,
                                     aggregate.errors, aggregate.p50Us, aggregate.p95Us, aggregate.p99Us,
-                                    aggregate.labeled, aggregate.correct, aggregate.ringLost])
+                                    aggregate.labeled, aggregate.correct, aggregate.unmatched, aggregate.ringLost])
                 }
                 for id in batch.clearWindowLogs {
                     try db.execute(sql: "DELETE FROM window_log WHERE rolloutID = ?", arguments: [id])
@@ -181,10 +187,11 @@ public final class Journal: Sendable {
     public func totals(model: String) throws(JournalError) -> [ModelTotals.Version] {
         try read("read totals of \(model)") { db in
             try Row.fetchAll(db, sql: """
-                SELECT version, SUM(requests), SUM(errors), SUM(labeled), SUM(correct)
+                SELECT version, SUM(requests), SUM(errors), SUM(labeled), SUM(correct), SUM(unmatched)
                 FROM aggregate WHERE model = ? GROUP BY version ORDER BY version
                 """, arguments: [model]).map { row in
-                ModelTotals.Version(version: row[0], requests: row[1], errors: row[2], labeled: row[3], correct: row[4])
+                ModelTotals.Version(version: row[0], requests: row[1], errors: row[2], labeled: row[3], correct: row[4],
+                                    unmatched: row[5])
             }
         }
     }

@@ -87,10 +87,12 @@ public struct AggregateRecord: Codable, Sendable, Equatable, FetchableRecord, Pe
     public var p99Us: Double
     public var labeled: Int64
     public var correct: Int64
+    /// Outcomes no prediction matched (not part of `labeled`).
+    public var unmatched: Int64
     public var ringLost: Int64
 
     public init(model: String, version: String, second: Int64, requests: Int64, errors: Int64,
-                p50Us: Double, p95Us: Double, p99Us: Double, labeled: Int64, correct: Int64, ringLost: Int64) {
+                p50Us: Double, p95Us: Double, p99Us: Double, labeled: Int64, correct: Int64, unmatched: Int64, ringLost: Int64) {
         self.model = model
         self.version = version
         self.second = second
@@ -101,6 +103,7 @@ public struct AggregateRecord: Codable, Sendable, Equatable, FetchableRecord, Pe
         self.p99Us = p99Us
         self.labeled = labeled
         self.correct = correct
+        self.unmatched = unmatched
         self.ringLost = ringLost
     }
 }

@@ -44,8 +44,20 @@ public final class CoordinatorMetrics: Sendable {
                                                         help: "Inference requests counted by the coordinator, per model version."))
             registry.unregisterCounter(registry.counter("canary_request_errors_total", labels: labels,
                                                         help: "Requests that failed (server errors and timeouts), per model version."))
+            for (name, help, _) in Self.outcomeSeries {
+                registry.unregisterCounter(registry.counter(name, labels: labels, help: help))
+            }
         }
     }
+
+    /// Outcome counters per model version, and the window count each adds.
+    static let outcomeSeries: [(name: String, help: String, count: @Sendable (Window) -> UInt64)] = [
+        ("canary_outcomes_labeled_total", "Outcomes judged right or wrong (labels joined to their prediction, or with a correct flag), per model version.",
+         { $0.labeledCount }),
+        ("canary_outcomes_correct_total", "Labeled outcomes whose prediction was right, per model version.", { $0.correctCount }),
+        ("canary_outcomes_unmatched_total", "Outcomes no prediction matched (unknown key, past the agent's labels.horizon, evicted at labels.max_pending), per model version.",
+         { $0.unmatchedCount }),
+    ]
 
     // MARK: - Fed by the engine
 
@@ -58,6 +70,9 @@ public final class CoordinatorMetrics: Sendable {
         registry.counter("canary_request_errors_total", labels: labels,
                              help: "Requests that failed (server errors and timeouts), per model version.")
             .increment(by: Int64(clamping: window.modelErrors))
+        for (name, help, count) in Self.outcomeSeries where count(window) > 0 {
+            registry.counter(name, labels: labels, help: help).increment(by: Int64(clamping: count(window)))
+        }
         // From the window's aggregate: one pass over its buckets, never one
         // call per request (AggregateHistogram.swift).
         latency.add(labels: labels, buckets: window.latency.buckets)

@@ -204,6 +204,7 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
         w.scores = (try? ScoreBins(edges: template.scores.edges)) ?? .none
         w.ringLost = 0
         w.ringOverrun = 0
+        w.unmatchedCount = 0
         return w
     }
 

@@ -6,7 +6,7 @@
 /// commutative. Identity fields of a merged window are informational: agent id
 /// is kept when equal and becomes `"*"` otherwise; epoch and sequence are the
 /// maxima; start and end span both windows.
-public struct Window: Sendable, Equatable, Codable {
+public struct Window: Sendable, Equatable {
     public var agentID: String
     public var agentEpoch: UInt64
     public var sequence: UInt64
@@ -24,6 +24,10 @@ public struct Window: Sendable, Equatable, Codable {
     public var scores: ScoreBins
     public var ringLost: UInt64
     public var ringOverrun: UInt64
+    /// Outcome samples that could not be judged: a label matching no
+    /// inference the agent still held (``LabelJoin``), or an outcome saying
+    /// nothing. Not part of `labeledCount`.
+    public var unmatchedCount: UInt64
 
     public static let mergedAgentID = "*"
 
@@ -31,7 +35,8 @@ public struct Window: Sendable, Equatable, Codable {
         agentID: String, agentEpoch: UInt64 = 0, sequence: UInt64 = 0, model: String, version: String,
         startMs: Int64, endMs: Int64, requestCount: UInt64 = 0, statuses: StatusCounts = StatusCounts(),
         latency: LatencyHistogram = LatencyHistogram(), labeledCount: UInt64 = 0, correctCount: UInt64 = 0,
-        predictionCounts: [Int32: UInt64] = [:], scores: ScoreBins = .none, ringLost: UInt64 = 0, ringOverrun: UInt64 = 0
+        predictionCounts: [Int32: UInt64] = [:], scores: ScoreBins = .none, ringLost: UInt64 = 0, ringOverrun: UInt64 = 0,
+        unmatchedCount: UInt64 = 0
     ) {
         self.agentID = agentID
         self.agentEpoch = agentEpoch
@@ -49,6 +54,7 @@ public struct Window: Sendable, Equatable, Codable {
         self.scores = scores
         self.ringLost = ringLost
         self.ringOverrun = ringOverrun
+        self.unmatchedCount = unmatchedCount
     }
 
     /// An empty window: the identity of `merge` for its (model, version,
@@ -94,6 +100,7 @@ public struct Window: Sendable, Equatable, Codable {
         result.predictionCounts.merge(other.predictionCounts, uniquingKeysWith: +)
         result.ringLost += other.ringLost
         result.ringOverrun += other.ringOverrun
+        result.unmatchedCount += other.unmatchedCount
         return result
     }
 
@@ -122,6 +129,7 @@ public struct Window: Sendable, Equatable, Codable {
         _ = try sum(scores.total, other.scores.total, "scores")
         _ = try sum(ringLost, other.ringLost, "ring losses")
         _ = try sum(ringOverrun, other.ringOverrun, "ring overruns")
+        _ = try sum(unmatchedCount, other.unmatchedCount, "unmatched outcomes")
         var classes = predictionCounts.count
         for (classID, count) in other.predictionCounts {
             if let mine = predictionCounts[classID] {
@@ -149,7 +157,7 @@ public struct Window: Sendable, Equatable, Codable {
     public func countsProblem() -> String? {
         let max = WindowBounds.maxCount
         let counts = [requestCount, statuses.ok, statuses.clientError, statuses.serverError, statuses.timeout,
-                      labeledCount, correctCount, ringLost, ringOverrun, latency.totalCount, scores.total]
+                      labeledCount, correctCount, ringLost, ringOverrun, unmatchedCount, latency.totalCount, scores.total]
         if let over = counts.first(where: { $0 > max }) { return "a count of \(over) is over 2^53" }
         guard statuses.total == requestCount else { return "statuses sum to \(statuses.total) for \(requestCount) requests" }
         guard latency.totalCount == requestCount else { return "\(latency.totalCount) latencies for \(requestCount) requests" }
@@ -160,7 +168,9 @@ public struct Window: Sendable, Equatable, Codable {
     }
 
     /// Adds one sample. Inference samples count as requests; outcome samples
-    /// only add to the labeled/correct counts.
+    /// only add to the labeled/correct counts, or to the unmatched count
+    /// when they cannot say whether the prediction was right (a label
+    /// without its prediction: the agent's ``LabelJoin`` supplies that).
     public mutating func record(_ sample: Sample) {
         switch sample.kind {
         case .inference:
@@ -178,6 +188,8 @@ public struct Window: Sendable, Equatable, Codable {
             if let correct = sample.isCorrect {
                 labeledCount &+= 1
                 if correct { correctCount &+= 1 }
+            } else {
+                unmatchedCount &+= 1
             }
         }
     }

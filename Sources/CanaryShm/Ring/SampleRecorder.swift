@@ -31,12 +31,16 @@ public final class SampleRecorder: @unchecked Sendable {
     ///   - prediction: predicted class or score, if any.
     ///   - confidence: the model's confidence in it, if any.
     ///   - key: request key hash (`RequestKey.hash`), the routing key.
+    ///   - label: the true class when it is known at inference time: the
+    ///     sample then counts as labeled at once (correct when it equals
+    ///     the predicted class).
     @inlinable
     public func record(
         latency: Duration, status: SampleStatus = .ok, prediction: Prediction? = nil,
-        confidence: Float? = nil, key: UInt64 = 0
+        confidence: Float? = nil, key: UInt64 = 0, label: Int32? = nil
     ) {
-        record(latencyNanoseconds: Self.nanoseconds(latency), status: status, prediction: prediction, confidence: confidence, key: key)
+        record(latencyNanoseconds: Self.nanoseconds(latency), status: status, prediction: prediction, confidence: confidence,
+               key: key, label: label)
     }
 
     /// Duration → ns, clamped at 0. `components` divides a 128-bit value by
@@ -54,7 +58,7 @@ public final class SampleRecorder: @unchecked Sendable {
     @inlinable
     public func record(
         latencyNanoseconds: UInt64, status: SampleStatus = .ok, prediction: Prediction? = nil,
-        confidence: Float? = nil, key: UInt64 = 0
+        confidence: Float? = nil, key: UInt64 = 0, label: Int32? = nil
     ) {
         var flags: UInt8 = 0
         var classIndex: Int32 = 0
@@ -65,20 +69,27 @@ public final class SampleRecorder: @unchecked Sendable {
         case nil: break
         }
         if confidence != nil { flags |= UInt8(CANARY_HAS_CONFIDENCE) }
-        writeInference(status.rawValue, flags, latencyNanoseconds, key, classIndex, score, confidence ?? 0)
+        if label != nil { flags |= UInt8(CANARY_HAS_LABEL) }
+        writeInference(status.rawValue, flags, latencyNanoseconds, key, classIndex, score, confidence ?? 0, label ?? 0)
     }
 
     @inlinable
     func writeInference(_ status: UInt8, _ flags: UInt8, _ latency: UInt64, _ key: UInt64,
-                        _ classIndex: Int32, _ score: Float, _ confidence: Float) {
-        canary_ring_record(ring, status, flags, latency, key, classIndex, score, confidence)
+                        _ classIndex: Int32, _ score: Float, _ confidence: Float, _ label: Int32) {
+        canary_ring_record_labeled(ring, status, flags, latency, key, classIndex, score, confidence, label)
     }
 
     /// Records the ground truth for an earlier request with the same `key`.
-    public func recordOutcome(key: UInt64, label: Int32? = nil, correct: Bool? = nil) {
+    /// A `label` alone is judged by the agent against the prediction it read
+    /// for that key (agent config `labels`); with `predicted` — what was
+    /// predicted for the request — the outcome is self-contained and may be
+    /// recorded in any ring of the version that served it (another replica,
+    /// a central label feed). `correct` says it outright.
+    public func recordOutcome(key: UInt64, label: Int32? = nil, correct: Bool? = nil, predicted: Int32? = nil) {
         var flags: UInt8 = 0
         if label != nil { flags |= UInt8(CANARY_HAS_LABEL) }
         if correct != nil { flags |= UInt8(CANARY_HAS_CORRECT) }
-        canary_ring_record_outcome(ring, key, flags, label ?? 0, (correct ?? false) ? 1 : 0)
+        if predicted != nil { flags |= UInt8(CANARY_HAS_PREDICTION) }
+        canary_ring_record_outcome_predicted(ring, key, flags, label ?? 0, (correct ?? false) ? 1 : 0, predicted ?? 0)
     }
 }

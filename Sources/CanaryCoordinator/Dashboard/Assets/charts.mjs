@@ -116,7 +116,10 @@ export function chartSpecs(view) {
   }
   const accValues = accuracy.series.flatMap(s => s.points.map(p => p[1])).concat(accuracy.limits.flatMap(l => l.value !== undefined ? [l.value] : (l.points || []).map(p => p[1])));
   accuracy.min = accValues.length ? Math.max(0, Math.min(...accValues) - 0.05) : 0;
-  accuracy.now = `${fmt(last(b, p => p.accuracy), '%')} / ${fmt(last(c, p => p.accuracy), '%')}`;
+  // Outcomes no prediction matched (since the rollout began): labels the
+  // accuracy above could not count — a key the agent never saw or forgot.
+  const unmatched = v => (view.summaries && view.summaries[v] && view.summaries[v].unmatched) || 0;
+  accuracy.now = `${fmt(last(b, p => p.accuracy), '%')} / ${fmt(last(c, p => p.accuracy), '%')} · unmatched ${unmatched(b)} / ${unmatched(c)}`;
   specs.accuracy = accuracy;
   // Drift: the canary-vs-baseline distance from the drift guard's verdicts.
   const driftGuards = guards.filter(g => g.metric === 'prediction_drift');

@@ -30,7 +30,7 @@ export function panelFor(view) {
   p.charts = {};
   const charts = el('div', { class: 'charts' });
   for (const [name, title] of CHARTS) {
-    const now = el('span', { class: 'now' });
+    const now = el('span', { class: 'now', 'data-now': name });
     const node = svg('svg', { 'data-chart': name, role: 'img', 'aria-label': title });
     const legend = el('div', { class: 'legend' });
     p.charts[name] = { node, now, legend };

@@ -280,14 +280,29 @@ static int require_open(Recorder *self) {
 }
 
 /* Keyword names of record(), interned once so matching is a pointer compare. */
-static const char *record_kw[] = {"latency", "status", "prediction", "confidence", "key"};
-static PyObject *record_kw_obj[5];
+static const char *record_kw[] = {"latency", "status", "prediction", "confidence", "key", "label"};
+#define RECORD_ARGS 6
+static PyObject *record_kw_obj[RECORD_ARGS];
+
+/* A class number (label or prediction) that fits the record's i32; 0 with
+ * *ok = 0 and an exception set otherwise. */
+static int32_t class_from_object(PyObject *o, const char *what, int *ok) {
+    *ok = 0;
+    long v = PyLong_AsLong(o);
+    if (v == -1 && PyErr_Occurred()) return 0;
+    if (v < INT32_MIN || v > INT32_MAX) {
+        PyErr_Format(PyExc_OverflowError, "%s must fit in 32 bits", what);
+        return 0;
+    }
+    *ok = 1;
+    return (int32_t)v;
+}
 
 /* Vectorcall argument parsing: PyArg_ParseTupleAndKeywords alone would cost
  * more than the whole shared-memory write, on every inference. */
-static int parse_record_args(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, PyObject *vals[5]) {
-    if (nargs > 5) {
-        PyErr_SetString(PyExc_TypeError, "record() takes at most 5 arguments");
+static int parse_record_args(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, PyObject *vals[RECORD_ARGS]) {
+    if (nargs > RECORD_ARGS) {
+        PyErr_SetString(PyExc_TypeError, "record() takes at most 6 arguments");
         return -1;
     }
     for (Py_ssize_t i = 0; i < nargs; i++) vals[i] = args[i];
@@ -295,9 +310,9 @@ static int parse_record_args(PyObject *const *args, Py_ssize_t nargs, PyObject *
     for (Py_ssize_t j = 0; j < nk; j++) {
         PyObject *name = PyTuple_GET_ITEM(kwnames, j);
         int slot = -1;
-        for (int k = 0; k < 5 && slot < 0; k++)
+        for (int k = 0; k < RECORD_ARGS && slot < 0; k++)
             if (name == record_kw_obj[k]) slot = k;
-        for (int k = 0; k < 5 && slot < 0; k++)
+        for (int k = 0; k < RECORD_ARGS && slot < 0; k++)
             if (PyUnicode_CompareWithASCIIString(name, record_kw[k]) == 0) slot = k;
         if (slot < 0) {
             PyErr_Format(PyExc_TypeError, "record() got an unexpected keyword argument '%U'", name);
@@ -317,7 +332,7 @@ static int parse_record_args(PyObject *const *args, Py_ssize_t nargs, PyObject *
 }
 
 static PyObject *Recorder_record(Recorder *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
-    PyObject *vals[5] = {NULL, NULL, NULL, NULL, NULL};
+    PyObject *vals[RECORD_ARGS] = {NULL, NULL, NULL, NULL, NULL, NULL};
     if (parse_record_args(args, nargs, kwnames, vals) != 0) return NULL;
     if (require_open(self) != 0) return NULL;
     double latency = PyFloat_Check(vals[0]) ? PyFloat_AS_DOUBLE(vals[0]) : PyFloat_AsDouble(vals[0]);
@@ -354,38 +369,44 @@ static PyObject *Recorder_record(Recorder *self, PyObject *const *args, Py_ssize
     int ok;
     uint64_t key = key_from_object(vals[4], &ok);
     if (!ok) return NULL;
+    int32_t label = 0;
+    if (vals[5] && vals[5] != Py_None) {
+        label = class_from_object(vals[5], "label", &ok);
+        if (!ok) return NULL;
+        flags |= CANARY_HAS_LABEL;
+    }
     uint64_t ns = latency > 0 ? (uint64_t)(latency * 1e9 + 0.5) : 0;
-    canary_ring_record(&self->ring, (uint8_t)status, flags, ns, key, cls, score, confidence);
+    canary_ring_record_labeled(&self->ring, (uint8_t)status, flags, ns, key, cls, score, confidence, label);
     Py_RETURN_NONE;
 }
 
 static PyObject *Recorder_record_outcome(Recorder *self, PyObject *args, PyObject *kw) {
-    static char *kwlist[] = {"key", "label", "correct", NULL};
-    PyObject *key_o, *label_o = Py_None, *correct_o = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO", kwlist, &key_o, &label_o, &correct_o)) return NULL;
+    static char *kwlist[] = {"key", "label", "correct", "predicted", NULL};
+    PyObject *key_o, *label_o = Py_None, *correct_o = Py_None, *predicted_o = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOO", kwlist, &key_o, &label_o, &correct_o, &predicted_o)) return NULL;
     if (require_open(self) != 0) return NULL;
     int ok;
     uint64_t key = key_from_object(key_o, &ok);
     if (!ok) return NULL;
     uint8_t flags = 0;
-    int32_t label = 0;
+    int32_t label = 0, predicted = 0;
     int correct = 0;
     if (label_o != Py_None) {
-        long v = PyLong_AsLong(label_o);
-        if (v == -1 && PyErr_Occurred()) return NULL;
-        if (v < INT32_MIN || v > INT32_MAX) {
-            PyErr_SetString(PyExc_OverflowError, "label must fit in 32 bits");
-            return NULL;
-        }
+        label = class_from_object(label_o, "label", &ok);
+        if (!ok) return NULL;
         flags |= CANARY_HAS_LABEL;
-        label = (int32_t)v;
+    }
+    if (predicted_o != Py_None) {
+        predicted = class_from_object(predicted_o, "predicted class", &ok);
+        if (!ok) return NULL;
+        flags |= CANARY_HAS_PREDICTION;
     }
     if (correct_o != Py_None) {
         correct = PyObject_IsTrue(correct_o);
         if (correct < 0) return NULL;
         flags |= CANARY_HAS_CORRECT;
     }
-    canary_ring_record_outcome(&self->ring, key, flags, label, correct);
+    canary_ring_record_outcome_predicted(&self->ring, key, flags, label, correct, predicted);
     Py_RETURN_NONE;
 }
 
@@ -409,12 +430,17 @@ static PyObject *Recorder_get_created(Recorder *self, void *unused) {
 
 static PyMethodDef Recorder_methods[] = {
     {"record", (PyCFunction)(void (*)(void))Recorder_record, METH_FASTCALL | METH_KEYWORDS,
-     "record(latency, status=0, prediction=None, confidence=None, key=0)\n\n"
+     "record(latency, status=0, prediction=None, confidence=None, key=0, label=None)\n\n"
      "Record one inference. latency in seconds (float, as time.perf_counter() differences);\n"
      "status 0..3 or 'ok'/'client_error'/'server_error'/'timeout'; prediction an int class\n"
-     "or a float score; key an int hash or a str/bytes request id (hashed with FNV-1a 64)."},
+     "or a float score; key an int hash or a str/bytes request id (hashed with FNV-1a 64);\n"
+     "label the true class when known at inference time (counted as labeled at once)."},
     {"record_outcome", (PyCFunction)(void (*)(void))Recorder_record_outcome, METH_VARARGS | METH_KEYWORDS,
-     "record_outcome(key, label=None, correct=None)\n\nRecord the ground truth for an earlier request."},
+     "record_outcome(key, label=None, correct=None, predicted=None)\n\n"
+     "Record the ground truth for an earlier request. A label alone is judged by the agent\n"
+     "against the prediction it read for the same key (within its labels.horizon); with\n"
+     "predicted= (what was predicted for it) the outcome is self-contained and may be written\n"
+     "to any ring of the version that served the request."},
     {"close", (PyCFunction)Recorder_close, METH_NOARGS, "Unmap the ring (the segment stays)."},
     {NULL, NULL, 0, NULL},
 };
@@ -696,7 +722,7 @@ static struct PyModuleDef module_def = {
 
 PyMODINIT_FUNC PyInit__canary_shm(void) {
     if (PyType_Ready(&RecorderType) < 0 || PyType_Ready(&RoutePageType) < 0) return NULL;
-    for (int k = 0; k < 5; k++)
+    for (int k = 0; k < RECORD_ARGS; k++)
         if (!(record_kw_obj[k] = PyUnicode_InternFromString(record_kw[k]))) return NULL;
     PyObject *m = PyModule_Create(&module_def);
     if (!m) return NULL;

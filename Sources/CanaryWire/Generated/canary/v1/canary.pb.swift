@@ -522,6 +522,11 @@ public nonisolated struct Canary_V1_Window: @unchecked Sendable {
 
   /// Outcome samples (labels, possibly late) that arrived in this window,
   /// counted against the version that served the request; correct <= labeled.
+  /// An outcome counts as labeled when it says whether the prediction was
+  /// right (a correct flag), carries the prediction with its label, or its
+  /// label joins the inference of the same key this agent read earlier
+  /// (within the agent's labels.horizon); an inference recorded with its
+  /// label counts at once.
   public var labeledCount: UInt64 {
     get {_storage._labeledCount}
     set {_uniqueStorage()._labeledCount = newValue}
@@ -561,6 +566,15 @@ public nonisolated struct Canary_V1_Window: @unchecked Sendable {
   public var ringOverrun: UInt64 {
     get {_storage._ringOverrun}
     set {_uniqueStorage()._ringOverrun = newValue}
+  }
+
+  /// Outcome samples that could not be judged: a label whose key matched no
+  /// inference this agent still held (unknown key, older than the horizon,
+  /// or evicted because labels.max_pending was reached), or an outcome with
+  /// neither label nor correct flag. Not part of labeled_count. Merges by sum.
+  public var unmatchedOutcomes: UInt64 {
+    get {_storage._unmatchedOutcomes}
+    set {_uniqueStorage()._unmatchedOutcomes = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -1043,7 +1057,7 @@ nonisolated extension Canary_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Mes
 
 nonisolated extension Canary_V1_Window: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Window"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}agent_id\0\u{3}agent_epoch\0\u{1}sequence\0\u{1}model\0\u{1}version\0\u{3}start_ms\0\u{3}end_ms\0\u{3}request_count\0\u{1}errors\0\u{1}latency\0\u{3}labeled_count\0\u{3}correct_count\0\u{3}prediction_classes\0\u{3}score_bin_edges\0\u{3}score_bins\0\u{3}ring_lost\0\u{3}ring_overrun\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}agent_id\0\u{3}agent_epoch\0\u{1}sequence\0\u{1}model\0\u{1}version\0\u{3}start_ms\0\u{3}end_ms\0\u{3}request_count\0\u{1}errors\0\u{1}latency\0\u{3}labeled_count\0\u{3}correct_count\0\u{3}prediction_classes\0\u{3}score_bin_edges\0\u{3}score_bins\0\u{3}ring_lost\0\u{3}ring_overrun\0\u{3}unmatched_outcomes\0")
 
   fileprivate class _StorageClass {
     var _agentID: String = String()
@@ -1063,6 +1077,7 @@ nonisolated extension Canary_V1_Window: SwiftProtobuf.Message, SwiftProtobuf._Me
     var _scoreBins: [UInt64] = []
     var _ringLost: UInt64 = 0
     var _ringOverrun: UInt64 = 0
+    var _unmatchedOutcomes: UInt64 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1090,6 +1105,7 @@ nonisolated extension Canary_V1_Window: SwiftProtobuf.Message, SwiftProtobuf._Me
       _scoreBins = source._scoreBins
       _ringLost = source._ringLost
       _ringOverrun = source._ringOverrun
+      _unmatchedOutcomes = source._unmatchedOutcomes
     }
   }
 
@@ -1125,6 +1141,7 @@ nonisolated extension Canary_V1_Window: SwiftProtobuf.Message, SwiftProtobuf._Me
         case 15: try { try decoder.decodeRepeatedUInt64Field(value: &_storage._scoreBins) }()
         case 16: try { try decoder.decodeSingularUInt64Field(value: &_storage._ringLost) }()
         case 17: try { try decoder.decodeSingularUInt64Field(value: &_storage._ringOverrun) }()
+        case 18: try { try decoder.decodeSingularUInt64Field(value: &_storage._unmatchedOutcomes) }()
         default: break
         }
       }
@@ -1188,6 +1205,9 @@ nonisolated extension Canary_V1_Window: SwiftProtobuf.Message, SwiftProtobuf._Me
       if _storage._ringOverrun != 0 {
         try visitor.visitSingularUInt64Field(value: _storage._ringOverrun, fieldNumber: 17)
       }
+      if _storage._unmatchedOutcomes != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._unmatchedOutcomes, fieldNumber: 18)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1214,6 +1234,7 @@ nonisolated extension Canary_V1_Window: SwiftProtobuf.Message, SwiftProtobuf._Me
         if _storage._scoreBins != rhs_storage._scoreBins {return false}
         if _storage._ringLost != rhs_storage._ringLost {return false}
         if _storage._ringOverrun != rhs_storage._ringOverrun {return false}
+        if _storage._unmatchedOutcomes != rhs_storage._unmatchedOutcomes {return false}
         return true
       }
       if !storagesAreEqual {return false}
