@@ -63,6 +63,8 @@ struct AgentBehaviourTests {
             model: \(model)
             version: v1
             ring: {name: \(ring), capacity: 4096}
+            # Its own page: each agent here stands for a replica on its own host.
+            route_page: \(ring).route
             window: 60s
             coordinator: {router: "\(coordinator.endpoints.router)", publisher: "\(coordinator.endpoints.publisher)"}
             log_level: notice

@@ -50,6 +50,8 @@ struct AgentSpoolTests {
             model: \(model)
             version: v1
             ring: {name: \(ring), capacity: 16384}
+            # Its own page: each agent here stands for a replica on its own host.
+            route_page: \(ring).route
             window: 200ms
             coordinator: {router: "\(router)", publisher: "\(publisher)"}
             coordinator_timeout: 1s

@@ -97,6 +97,8 @@ struct RestartTests {
             model: \(model)
             version: v2
             ring: {name: \(ring), capacity: 16384}
+            # Its own page: each agent here stands for a replica on its own host.
+            route_page: \(ring).route
             window: 200ms
             coordinator: {router: "\(coordinator.endpoints.router)", publisher: "\(coordinator.endpoints.publisher)"}
             log_level: warning

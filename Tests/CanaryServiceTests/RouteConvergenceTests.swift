@@ -49,6 +49,8 @@ struct RouteConvergenceTests {
             model: \(model)
             version: v2
             ring: {name: \(ring), capacity: 16384}
+            # Its own page: each agent here stands for a replica on its own host.
+            route_page: \(ring).route
             window: 200ms
             coordinator: {router: "\(router)", publisher: "\(publisher)"}
             log_level: notice

@@ -86,6 +86,8 @@ final class AgentProcess: @unchecked Sendable {  // used from the test task only
             model: \(model)
             version: \(version)
             ring: {name: \(ring), capacity: \(capacity)}
+            # Its own page: each agent here stands for a replica on its own host.
+            route_page: \(ring).route
             window: \(windowMs)ms
             coordinator: {router: "\(coordinator.router)", publisher: "\(coordinator.publisher)"}
             coordinator_timeout: 1s
