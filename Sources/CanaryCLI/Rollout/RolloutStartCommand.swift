@@ -85,12 +85,15 @@ struct RolloutStartCommand: AsyncParsableCommand {
         while true {
             do throws(APIClientError) {
                 return try await client.startRollout(planYAML: source)
-            } catch where error.apiError?.code == .noLiveAgents && ContinuousClock.now < deadline {
+            } catch where error.apiError?.code == .noLiveAgents && waitMs > 0 {
+                // Said even when the first answer came after the deadline
+                // (a slow start): the user learns what was waited for.
                 let reason = error.message.replacingOccurrences(of: "cannot start the rollout: ", with: "")
                 if reason != said {
                     StandardError.print("waiting up to \(DurationText.text(milliseconds: waitMs)) for agents: \(reason)")
                     said = reason
                 }
+                guard ContinuousClock.now < deadline else { throw error }
                 try? await Task.sleep(for: Self.retryInterval)
             }
         }
