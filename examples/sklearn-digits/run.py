@@ -165,6 +165,11 @@ def main() -> int:
     args = parser.parse_args()
 
     canary = canary_binary()
+    def interrupted(*_):
+        raise KeyboardInterrupt("SIGTERM")
+
+    # SIGTERM (a CI timeout) stops what was started, like Ctrl-C.
+    signal.signal(signal.SIGTERM, interrupted)
     work = tempfile.mkdtemp(prefix="canary-digits-")
     world = World(work)
     outcomes = []
@@ -219,8 +224,8 @@ stale_after: 3s
             lines = world.log(f"loadgen-{version}").strip().splitlines()
             if lines:
                 print("  " + lines[-1], flush=True)
-    except Exception as error:
-        print(f"run.py: {error}", file=sys.stderr)
+    except (Exception, KeyboardInterrupt) as error:
+        print(f"run.py: {error!r}", file=sys.stderr)
         for name, _ in world.processes:
             print(f"--- {name}.log (last lines)\n" + "\n".join(world.log(name).splitlines()[-15:]), file=sys.stderr)
         world.close()
