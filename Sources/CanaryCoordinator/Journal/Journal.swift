@@ -107,6 +107,10 @@ public final class Journal: Sendable {
             try db.create(index: "window_log_rollout", on: "window_log", columns: ["rolloutID", "id"])
         }
         migrator.registerMigration("v3: rollout view") { db in try Self.addViewColumn(db) }
+        // An epoch's goodbye rides on its marks: a restart still refuses what it sends after it.
+        migrator.registerMigration("v4: departed epochs") { db in
+            try db.alter(table: "dedupe") { t in t.add(column: "departedThrough", .integer) }
+        }
         return migrator
     }
 
