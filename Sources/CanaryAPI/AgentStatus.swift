@@ -36,6 +36,9 @@ public struct AgentStatus: Codable, Sendable, Equatable {
     public var unhealthyReason: String?
     public var ringFaultsTotal: UInt64 = 0
     public var routePageRestoresTotal: UInt64 = 0
+    /// Another live process under this agent id (its epoch, host and ring),
+    /// refused while this one is live: two agents configured with one id.
+    public var duplicate: String?
 
     public init(agentID: String, host: String = "", model: String = "", version: String = "", role: String = "",
                 agentEpoch: UInt64 = 0, configDigest: String = "", softwareVersion: String = "", nowMs: Int64) {

@@ -59,6 +59,12 @@ extension CoordinatorAPIClient {
         try await call([AgentStatus].self, "GET", "/api/v1/agents")
     }
 
+    /// Removes an agent from the fleet (it stopped for good); answers with
+    /// the status it had. A live agent is back on its next message.
+    public func removeAgent(id: String) async throws(APIClientError) -> Reply<AgentStatus> {
+        try await call(AgentStatus.self, "DELETE", "/api/v1/agents/\(Self.escape(id))")
+    }
+
     /// Per-second numbers of a model's versions since a Unix second.
     public func history(model: String, sinceSecond: Int64) async throws(APIClientError) -> Reply<[SecondMetrics]> {
         try await call([SecondMetrics].self, "GET", "/api/v1/models/\(Self.escape(model))/history?since=\(sinceSecond)")

@@ -13,7 +13,8 @@ struct AgentCommand: AsyncParsableCommand {
             The agent drains the replica's shared-memory sample ring into windows, sends them \
             to the coordinator (acked, resent after a reconnect) and writes the split the \
             coordinator broadcasts onto the replica's route page. See agent-config/agent.example.yaml. \
-            SIGTERM flushes the open window and exits within about a second.
+            SIGTERM flushes the open window, says goodbye (the coordinator takes the agent out of \
+            the fleet at once) and exits within about a second.
             """)
 
     @Option(name: .long, help: "The agent configuration file (YAML).")

@@ -16,6 +16,7 @@ struct ConfigTests {
         let coordinator = try CoordinatorConfig.load(path: Self.root.appendingPathComponent("agent-config/coordinator.example.yaml").path)
         #expect(coordinator.routerEndpoint == "tcp://127.0.0.1:7601")
         #expect(coordinator.staleAfterMs == 3_000)
+        #expect(coordinator.forgetAfterMs == 300_000)
         #expect(coordinator.histogram == .fleetDefault)
         let agent = try AgentConfig.load(path: Self.root.appendingPathComponent("agent-config/agent.example.yaml").path)
         #expect(agent.model == "fraud-model")
@@ -31,6 +32,20 @@ struct ConfigTests {
         #expect(config.routePageName == "/canary.m.route")
         #expect(AgentConfig.defaultRoutePage(model: "fraud/détecteur v2") == "/canary.fraud_d_tecteur_v2.route")
         #expect(config.ringCapacity == 65_536)
+    }
+
+    @Test("agent defaults give every agent on a host its own id: the replica is the ring's name, the host part POD_NAME when set")
+    func agentDefaultsAreUnique() throws {
+        let yaml = { (ring: String) in "model: m\nversion: v1\nring: {name: \(ring)}\n" }
+        let one = try AgentConfig.parse(yaml: yaml("/canary.m.v1.0"), file: "a.yaml", hostName: "h", environment: [:])
+        let two = try AgentConfig.parse(yaml: yaml("/canary.m.v1.1"), file: "b.yaml", hostName: "h", environment: [:])
+        #expect(one.agentID == "h/canary.m.v1.0" && two.agentID == "h/canary.m.v1.1")
+        let pod = try AgentConfig.parse(yaml: yaml("/canary.m.v1.0"), file: "a.yaml", hostName: "node-7", environment: ["POD_NAME": "fraud-7d9f-x2k"])
+        #expect(pod.agentID == "fraud-7d9f-x2k/canary.m.v1.0")
+        // The shipped example sets no replica: two copies with their own rings get their own ids.
+        let example = try String(contentsOfFile: Self.root.appendingPathComponent("agent-config/agent.example.yaml").path, encoding: .utf8)
+        let config = try AgentConfig.parse(yaml: example, file: "agent.example.yaml", hostName: "h", environment: [:])
+        #expect(config.agentID == "h/" + config.ringName.dropFirst())
     }
 
     @Test("bad agent configurations name the file, line and cause", arguments: [
@@ -65,6 +80,9 @@ struct ConfigTests {
         ("tick: 10ms\nrepublish: 5s\n", 2, "between 50 ms and 1000 ms"),
         ("journal: /x\njournal: /y\n", 0, "duplicated key"),
         ("api_token_file: /nonexistent/token\n", 1, "cannot read the token file"),
+        ("stale_after: 5s\nforget_after: 2s\n", 2, "forget_after (2s) must be longer than stale_after (5s)"),
+        ("stale_after: 6m\n", 1, "must be shorter than forget_after (default 300s)"),
+        ("forget_after: 10ms\n", 1, "between"),
     ])
     func badCoordinator(yaml: String, line: Int, fragment: String) {
         #expect {

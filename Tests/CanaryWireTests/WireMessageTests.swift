@@ -102,8 +102,15 @@ enum Samples {
         reject.reason = "histogram_settings_mismatch"
         reject.message = "settings differ"
 
+        var goodbye = Canary_V1_Goodbye()
+        goodbye.agentID = "a"
+        goodbye.agentEpoch = 7
+        goodbye.lastSequence = 42
+        goodbye.unackedWindows = 2
+        goodbye.reason = "shutdown"
+
         return [.hello(hello), .window(window), .ack(ack), .heartbeat(heartbeat),
-                .routeTable(table), .snapshotRequest(snapshot), .reject(reject)]
+                .routeTable(table), .snapshotRequest(snapshot), .reject(reject), .goodbye(goodbye)]
     }
 }
 

@@ -30,6 +30,18 @@ extension Agent {
                 if ack.sequence > 0, await state.acknowledge(key, rejected: false) {
                     await forget([key])
                 }
+                if ack.sequence == 0, ack.agentEpoch == epoch, await state.acceptedAgain() {
+                    logger.notice("the coordinator accepts agent \(config.agentID) again: the other process under its id went silent")
+                }
+            case .reject(let reject) where reject.reason == "duplicate_agent_id":
+                // Every heartbeat is refused meanwhile: one line, not one per heartbeat.
+                if await state.refusedAsDuplicate(reject.message) {
+                    logger.error("coordinator refused this agent: \(reject.reason): \(reject.message); reporting unhealthy until it accepts it again")
+                }
+                let key = WindowKey(epoch: reject.agentEpoch, sequence: reject.sequence)
+                if reject.sequence > 0, await state.acknowledge(key, rejected: true) {
+                    await forget([key])
+                }
             case .reject(let reject):
                 logger.error("coordinator refused \(reject.sequence > 0 ? "window \(WindowKey(epoch: reject.agentEpoch, sequence: reject.sequence))" : "this agent"): \(reject.reason): \(reject.message)")
                 let key = WindowKey(epoch: reject.agentEpoch, sequence: reject.sequence)
@@ -38,7 +50,7 @@ extension Agent {
                 }
             case .routeTable(let table):
                 await follow(table, loop: loop)
-            case .hello, .window, .heartbeat, .snapshotRequest:
+            case .hello, .window, .heartbeat, .snapshotRequest, .goodbye:
                 logger.warning("dropped a \(decoded.kind.name) from the coordinator: it never sends that kind")
             }
         }

@@ -16,7 +16,7 @@ import ZeroMQ
 /// split and windows wait in the bounded unacked buffer, each also written
 /// to the spool before its first send, so a restarted agent resends them.
 /// A `Service`: SIGTERM in a `ServiceGroup` (or cancelling its task)
-/// flushes the open window and stops within about a second.
+/// flushes the open window, says goodbye and stops within about a second.
 public final class Agent: Service, Sendable {
     static let dealer: SocketID = "dealer"
     static let subscriber: SocketID = "subscriber"
@@ -142,6 +142,9 @@ public final class Agent: Service, Sendable {
             try? await Task.sleep(for: .milliseconds(20))
             acked = await state.unacked.isEmpty
         }
+        // After the last window: the coordinator takes this agent out of the
+        // fleet at once, so no rollout waits for it as a stale agent.
+        if await state.introduced { await say(.goodbye(await state.goodbye(reason: "shutdown")), on: loop) }
         await loop.shutdown()
         if await state.unacked.isEmpty {
             // Everything consumed is acknowledged: a successor has nothing to

@@ -36,6 +36,20 @@ extension AgentState {
         if let reason { health.routePageFault = reason }
     }
 
+    /// The coordinator refused this agent as a duplicate; true when that is
+    /// news (worth one log line, not one per heartbeat).
+    func refusedAsDuplicate(_ message: String) -> Bool {
+        defer { duplicateRefusal = message }
+        return duplicateRefusal == nil
+    }
+
+    /// A heartbeat was acked: the coordinator accepts this agent; true when
+    /// that ends a duplicate refusal.
+    func acceptedAgain() -> Bool {
+        defer { duplicateRefusal = nil }
+        return duplicateRefusal != nil
+    }
+
     /// The health with `healthy` and `unhealthyReason` evaluated now.
     func currentHealth(nowMs: Int64) -> AgentHealth {
         var reasons: [String] = []
@@ -45,6 +59,9 @@ extension AgentState {
         }
         if let page = routePageUnrestorable {
             reasons.append("route page corrupt and no table to restore it with yet: \(page)")
+        }
+        if let duplicate = duplicateRefusal {
+            reasons.append("the coordinator refuses this agent (its windows are not counted): \(duplicate)")
         }
         if let spool = spoolFault {
             reasons.append("unacked windows are not spooled (an agent restart would lose them): \(spool)")

@@ -22,6 +22,9 @@ actor AgentState {
     var routePageUnrestorable: String?
     /// Whether Hello reached the socket since start or the last silence.
     private(set) var introduced = false
+    /// Why the coordinator refuses this agent as a duplicate of another
+    /// live process under its id (nil: it does not).
+    var duplicateRefusal: String?
 
     /// Whether the hello went out; when it just did, returns the windows
     /// that waited for it (marked sent now), to be sent right after it.
@@ -226,6 +229,17 @@ actor AgentState {
         lastTable = page
         health.routeSequence = table.sequence
         health.routeTablesApplied += 1
+    }
+
+    /// The last message before the sockets close on a graceful stop.
+    func goodbye(reason: String) -> Canary_V1_Goodbye {
+        var bye = Canary_V1_Goodbye()
+        bye.agentID = health.agentID
+        bye.agentEpoch = health.agentEpoch
+        bye.lastSequence = builder.nextSequence - 1
+        bye.unackedWindows = UInt32(clamping: unacked.count)
+        bye.reason = reason
+        return bye
     }
 
     func heartbeat(nowMs: Int64) -> Canary_V1_Heartbeat {

@@ -5,8 +5,10 @@ import Foundation
 /// The agent's configuration (`agent-config/agent.example.yaml` documents
 /// every field).
 public struct AgentConfig: Sendable, Equatable {
-    /// Unique in the fleet; default "<host>/<replica>".
+    /// Unique in the fleet; default "<pod or host>/<replica>".
     public var agentID: String
+    /// Default: the ring name without its leading slash — unique on a host
+    /// (one agent per ring), so two agents on one host never share an id.
     public var replica: String = "0"
     public var model: String
     public var version: String
@@ -69,22 +71,27 @@ public struct AgentConfig: Sendable, Equatable {
         "route_page", "histogram", "score_bin_edges", "unacked_capacity", "spool", "coordinator_timeout",
         "apply_hook", "log_level", "metrics", "curve", "insecure", "labels",
     ]
-    public static func parse(yaml: String, file: String, hostName: String = ProcessInfo.processInfo.hostName) throws(ConfigError) -> AgentConfig {
+    /// `environment` supplies `POD_NAME` (Kubernetes' downward API), which
+    /// names the default agent id's host part when set: with `hostNetwork`
+    /// the host name is the node's, shared by every pod on it.
+    public static func parse(yaml: String, file: String, hostName: String = ProcessInfo.processInfo.hostName,
+                             environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> AgentConfig {
         let document = ConfigDocument(yaml: yaml, file: file, name: "agent config")
         guard let root = document.root(allowed: keys) else { throw document.error }
         // Required values missing are reported like any other issue; the
         // rest of the file is still read so every problem shows at once.
         let model = root.required("model")?.nonEmptyString() ?? ""
         let version = root.required("version")?.nonEmptyString() ?? ""
-        let replica = root["replica"]?.string() ?? "0"
         let ring = root.required("ring", "the sample ring's name and capacity")?.mapping(allowed: ["name", "capacity"])
         let ringNode = ring?.required("name")
         let ringName = ringNode?.nonEmptyString() ?? ""
+        let replica = root["replica"]?.nonEmptyString() ?? String(ringName.drop { $0 == "/" })
+        let host = environment["POD_NAME"].flatMap { $0.isEmpty ? nil : $0 } ?? hostName
         // One route page per model and host by default, the name a router
         // on any host reads: the agents of that model share it (one writes).
         let routePage = root["route_page"]?.nonEmptyString() ?? Self.defaultRoutePage(model: model)
         var config = AgentConfig(
-            agentID: root["agent_id"]?.nonEmptyString() ?? "\(hostName)/\(replica)",
+            agentID: root["agent_id"]?.nonEmptyString() ?? "\(host)/\(replica)",
             model: model, version: version, ringName: ringName, routePageName: routePage)
         config.replica = replica
         if let ringNode, !ringName.isEmpty {

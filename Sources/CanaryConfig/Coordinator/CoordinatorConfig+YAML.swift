@@ -13,6 +13,7 @@ extension CoordinatorConfig {
         ] + httpLimits.yamlLines + [
             "journal: \(YAMLScalar.quoted(journalPath))",
             "stale_after: \(DurationText.text(milliseconds: staleAfterMs))",
+            "forget_after: \(DurationText.text(milliseconds: forgetAfterMs))",
             "tick: \(DurationText.text(milliseconds: tickMs))",
             "republish: \(DurationText.text(milliseconds: republishMs))",
             "max_message_bytes: \(maxMessageBytes)",

@@ -16,6 +16,9 @@ public struct CoordinatorConfig: Sendable, Equatable {
     public var journalPath: String = "canary-journal.sqlite"
     /// An agent silent this long is stale: its windows are left out.
     public var staleAfterMs: Int64 = 3_000
+    /// An agent silent this long leaves the fleet: no longer listed, and no
+    /// rollout waits for it (a stale agent is still expected back).
+    public var forgetAfterMs: Int64 = 300_000
     /// How often the rollout engine ticks (deadlines, bake time, staleness).
     public var tickMs: Int64 = 200
     /// How often the full route table is re-published (heartbeat), at most 1 s.
@@ -44,7 +47,7 @@ public struct CoordinatorConfig: Sendable, Equatable {
     public init() {}
 
     static let keys: Set<String> = [
-        "router", "publisher", "http", "journal", "stale_after", "tick", "republish",
+        "router", "publisher", "http", "journal", "stale_after", "forget_after", "tick", "republish",
         "max_message_bytes", "histogram", "api_token", "api_token_file", "log_level",
         "webhooks", "curve", "insecure", "limits",
     ]
@@ -63,6 +66,15 @@ public struct CoordinatorConfig: Sendable, Equatable {
         }
         if let journal = root["journal"]?.nonEmptyString() { config.journalPath = journal }
         if let ms = root["stale_after"]?.durationMs(in: 200...600_000) { config.staleAfterMs = ms }
+        if let node = root["forget_after"], let ms = node.durationMs(in: 1_000...604_800_000) {
+            if ms > config.staleAfterMs {
+                config.forgetAfterMs = ms
+            } else {
+                node.fail("forget_after (\(DurationText.text(milliseconds: ms))) must be longer than stale_after (\(DurationText.text(milliseconds: config.staleAfterMs))): an agent is stale first, and forgotten only if it stays silent")
+            }
+        } else if root["forget_after"] == nil, config.forgetAfterMs <= config.staleAfterMs {
+            root.fail(at: "stale_after", "stale_after (\(DurationText.text(milliseconds: config.staleAfterMs))) must be shorter than forget_after (default \(DurationText.text(milliseconds: config.forgetAfterMs))); set forget_after longer than it")
+        }
         if let ms = root["tick"]?.durationMs(in: 10...10_000) { config.tickMs = ms }
         if let ms = root["republish"]?.durationMs(in: 50...1_000) { config.republishMs = ms }
         if let bytes = root["max_message_bytes"]?.integer(in: 4_096...(64 << 20)) { config.maxMessageBytes = bytes }

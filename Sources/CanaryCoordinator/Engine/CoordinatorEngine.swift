@@ -121,7 +121,7 @@ public actor CoordinatorEngine {
             }
             aggregates.add(window)
             pending.counted.append(window)
-            if fleet.isLive(window.agentID) {
+            if fleet.feedsDecisions(window) {
                 let step = registry.feed(window, now: now)
                 for id in step.fed { fed[id, default: []].append(window) }
                 for decision in step.decided { decided.insert(decision.event.rolloutID) }
@@ -152,7 +152,8 @@ public actor CoordinatorEngine {
         // and no conversion can trap on a sequence however large.
         pending.batch.dedupe += fleet.takeChangedMarks().map { mark in
             DedupeRecord(agentID: mark.agentID, agentEpoch: Int64(bitPattern: mark.epoch), contiguous: Int64(bitPattern: mark.set.contiguous),
-                         aboveJSON: Self.json(mark.set.above.sorted()), updatedMs: now.wallMs)
+                         aboveJSON: Self.json(mark.set.above.sorted()), updatedMs: now.wallMs,
+                         departedThrough: mark.departedThrough.map { Int64(bitPattern: $0) })
         }
         // Not durable: no ack (the agents resend), no decision, no table;
         // the memory this flush changed is put back (Durability.swift).
@@ -170,6 +171,7 @@ public actor CoordinatorEngine {
         let transitions = fleet.sweep(runMs: now.runMs)
         for transition in transitions { noteTransition(transition, now: now) }
         if !transitions.isEmpty { registry.noteStaleAgents(in: fleet, now: now) }
+        forgetSilentAgents(now: now)
         let deciding = probeJournal(now: now)
         for id in registry.activeIDs where deciding {
             let decisions = registry.handle(.tick(now.runMs), id: id, now: now)
@@ -271,6 +273,7 @@ public actor CoordinatorEngine {
         for (view, json) in step.views.values { readModel.update(view, json: json) }
         for row in step.seconds { events.publish(type: "metrics", SecondMetrics(row)) }
         for agent in step.agents { events.publish(type: "agent", agent) }
+        for departure in step.departures { events.publish(type: "agent_forgotten", departure) }
         return step.tables.map { .publish(.routeTable(Canary_V1_RouteTable($0))) }
     }
 

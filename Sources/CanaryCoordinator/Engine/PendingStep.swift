@@ -15,8 +15,10 @@ struct PendingStep: Sendable {
     var seconds: [AggregateRecord] = []
     /// Agents that went stale or live, for the `agent` events.
     var agents: [AgentStatus] = []
+    /// Agents that left the fleet, for the `agent_forgotten` events.
+    var departures: [AgentDeparture] = []
 
     var isEmpty: Bool {
-        batch.isEmpty && counted.isEmpty && decided.isEmpty && tables.isEmpty && views.isEmpty && seconds.isEmpty && agents.isEmpty
+        batch.isEmpty && counted.isEmpty && decided.isEmpty && tables.isEmpty && views.isEmpty && seconds.isEmpty && agents.isEmpty && departures.isEmpty
     }
 }

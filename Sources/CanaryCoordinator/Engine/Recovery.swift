@@ -60,7 +60,7 @@ struct Recovery {
                 logger.error("journal: the route table of \(record.model) is unreadable and was not restored (its next table is numbered above #\(record.sequence)): \(record.tableJSON)")
             }
         }
-        var fleet = Fleet(staleAfterMs: config.staleAfterMs, maxAgents: config.limits.maxAgents)
+        var fleet = Fleet(staleAfterMs: config.staleAfterMs, forgetAfterMs: config.forgetAfterMs, maxAgents: config.limits.maxAgents)
         fleet.restore(marks: try marks(journal: journal))
         // Finished rollouts come from their stored summaries; the active
         // ones from the machines just rebuilt, which include the windows
@@ -90,12 +90,13 @@ struct Recovery {
     }
 
     /// The window de-duplication marks as journaled.
-    static func marks(journal: Journal) throws(JournalError) -> [(agentID: String, epoch: UInt64, set: SequenceSet)] {
+    static func marks(journal: Journal) throws(JournalError) -> [Fleet.Mark] {
         try journal.dedupeMarks().map { mark in
             let above = (try? JSONDecoder().decode([UInt64].self, from: Data(mark.aboveJSON.utf8))) ?? []
             // Bit patterns, as written (CoordinatorEngine.flush): never a trap.
-            return (agentID: mark.agentID, epoch: UInt64(bitPattern: mark.agentEpoch),
-                    set: SequenceSet(contiguous: UInt64(bitPattern: mark.contiguous), above: Set(above.prefix(4_096))))
+            return Fleet.Mark(agentID: mark.agentID, epoch: UInt64(bitPattern: mark.agentEpoch),
+                              set: SequenceSet(contiguous: UInt64(bitPattern: mark.contiguous), above: Set(above.prefix(4_096))),
+                              departedThrough: mark.departedThrough.map { UInt64(bitPattern: $0) })
         }
     }
 

@@ -34,6 +34,9 @@ extension CoordinatorEngine {
         switch message {
         case .hello(let hello):
             counters.received("hello")
+            let identity = admitIdentity(agentID: hello.agentID, epoch: hello.agentEpoch, host: hello.host, ringName: hello.ringName,
+                                         kind: "hello", routingID: routingID, now: now)
+            if let answer = identity.answer { return answer }
             if let transition = fleet.hello(hello, now: now) { noteTransition(transition, now: now) }
             if helloLog.admit("hello", nowMs: now.runMs).log {
                 logger.info("agent \(hello.agentID.prefix(256)) (\(hello.model.prefix(256))/\(hello.version.prefix(256)), epoch \(hello.agentEpoch)) said hello")
@@ -48,15 +51,21 @@ extension CoordinatorEngine {
                 reject.message = "agent histogram settings differ from the fleet's (\(config.histogram)); its windows will be refused"
                 out.append(.reply(routingID: routingID, .reject(reject)))
             }
-            return out
+            return out + identity.extra
         case .heartbeat(let beat):
             counters.received("heartbeat")
+            let identity = admitIdentity(agentID: beat.agentID, epoch: beat.agentEpoch, kind: "heartbeat", routingID: routingID, now: now)
+            if let answer = identity.answer { return answer }
             if let transition = fleet.heartbeat(beat, now: now) { noteTransition(transition, now: now) }
             // Sequence 0 acks the heartbeat: the agent's proof of our presence.
             var ack = Canary_V1_Ack()
             ack.agentID = beat.agentID
             ack.agentEpoch = beat.agentEpoch
-            return [.reply(routingID: routingID, .ack(ack))]
+            return [.reply(routingID: routingID, .ack(ack))] + identity.extra
+        case .goodbye(let bye):
+            counters.received("goodbye")
+            farewell(bye, now: now)
+            return []
         case .snapshotRequest(let request):
             counters.received("snapshot_request")
             if let transition = fleet.touch(request.agentID, now: now) { noteTransition(transition, now: now) }
@@ -72,7 +81,13 @@ extension CoordinatorEngine {
     }
 
     private func stage(_ wire: Canary_V1_Window, routingID: [UInt8], now: Moment) -> [Outbound] {
-        if let transition = fleet.touch(wire.agentID, now: now) { noteTransition(transition, now: now) }
+        if let refusal = membershipRefusal(wire) {
+            return refuse(wire, routingID: routingID, reason: refusal.reason, message: refusal.message, now: now)
+        }
+        // A departed epoch's earlier windows (a successor's resends) are
+        // counted, but do not bring the departed agent back.
+        if fleet.departed(agentID: wire.agentID, epoch: wire.agentEpoch) == nil,
+           let transition = fleet.touch(wire.agentID, now: now) { noteTransition(transition, now: now) }
         noteEvictions(now: now)
         let window: Window
         do {
@@ -227,6 +242,7 @@ extension CoordinatorEngine {
              ("ring_name", h.ringName), ("route_page_name", h.routePageName)]
         case .heartbeat(let b): [("agent_id", b.agentID)]
         case .snapshotRequest(let r): [("agent_id", r.agentID), ("model", r.model)]
+        case .goodbye(let g): [("agent_id", g.agentID), ("reason", g.reason)]
         default: []
         }
         return fields.first { $0.1.utf8.count > Window.maxIdentityBytes }.map { ($0.0, $0.1.utf8.count) }

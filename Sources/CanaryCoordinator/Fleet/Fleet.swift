@@ -6,17 +6,37 @@ import CanaryWire
 /// their windows have been counted.
 ///
 /// Pure bookkeeping (the caller passes the time), so the rules — stale after
-/// the timeout, live again on any message, each (agent, epoch, sequence)
-/// counted once — are tested without sockets. Silence is measured on the
-/// run clock (a stopped coordinator or a wall-clock jump makes no agent
-/// stale); the statuses show wall-clock times.
+/// the timeout, live again on any message, forgotten after `forgetAfterMs`
+/// of silence or at a goodbye (Fleet+Departures.swift), one live process per
+/// agent id (Fleet+Identity.swift), each (agent, epoch, sequence) counted
+/// once — are tested without sockets. Silence is measured on the run clock
+/// (a stopped coordinator or a wall-clock jump makes no agent stale); the
+/// statuses show wall-clock times.
 public struct Fleet: Sendable {
     public struct Transition: Sendable, Equatable {
         public let agentID: String
         public let stale: Bool
     }
 
+    /// The counted sequences of one agent epoch, as journaled; an epoch that
+    /// said goodbye also carries the last sequence it sent.
+    public struct Mark: Sendable, Equatable {
+        public let agentID: String
+        public let epoch: UInt64
+        public let set: SequenceSet
+        public let departedThrough: UInt64?
+
+        public init(agentID: String, epoch: UInt64, set: SequenceSet, departedThrough: UInt64? = nil) {
+            self.agentID = agentID
+            self.epoch = epoch
+            self.set = set
+            self.departedThrough = departedThrough
+        }
+    }
+
     public let staleAfterMs: Int64
+    /// An agent silent this long leaves the fleet (its marks stay).
+    public let forgetAfterMs: Int64
     /// At most this many agents are kept; past it the ones silent for
     /// longest are evicted (with their marks), a batch at a time.
     public let maxAgents: Int
@@ -24,17 +44,25 @@ public struct Fleet: Sendable {
     /// only have resends in flight (its successor resends what it spooled),
     /// so a few suffice.
     public static let maxEpochsPerAgent = 4
-    public private(set) var agents: [String: AgentStatus] = [:]
+    public internal(set) var agents: [String: AgentStatus] = [:]
     /// When each agent was last heard from, on the run clock.
-    private var lastSeenRunMs: [String: Int64] = [:]
+    var lastSeenRunMs: [String: Int64] = [:]
     /// Counted window sequences per (agent id, epoch).
-    private var counted: [AgentEpoch: SequenceSet] = [:]
+    var counted: [AgentEpoch: SequenceSet] = [:]
     /// The epochs with marks, per agent id (to evict them with the agent).
-    private var epochs: [String: Set<UInt64>] = [:]
+    var epochs: [String: Set<UInt64>] = [:]
+    /// Epochs that said goodbye, with the last sequence each sent: a window
+    /// numbered above it is refused. Kept (and journaled) with the marks.
+    var departedThrough: [AgentEpoch: UInt64] = [:]
+    /// The processes speaking under each live agent id (Fleet+Identity.swift).
+    var identities: [String: AgentIdentity] = [:]
+    /// When the agents whose marks outlive their status left (run clock):
+    /// the oldest such marks go first past `maxAgents` ids.
+    var orphanedRunMs: [String: Int64] = [:]
     /// Marks changed since the last `takeChangedMarks()`, for the journal.
-    private var changedMarks: Set<AgentEpoch> = []
+    var changedMarks: Set<AgentEpoch> = []
     /// Marks dropped since the last `takeForgottenMarks()`, for the journal.
-    private var forgottenMarks: Set<AgentEpoch> = []
+    var forgottenMarks: Set<AgentEpoch> = []
     /// Agents evicted since the fleet began (a counter).
     public private(set) var evictedAgents: UInt64 = 0
     /// Ids evicted since the last `takeEvictedAgents()`, for the log.
@@ -45,17 +73,21 @@ public struct Fleet: Sendable {
         public let epoch: UInt64
     }
 
-    public init(staleAfterMs: Int64, maxAgents: Int = FleetLimits().maxAgents) {
+    public init(staleAfterMs: Int64, forgetAfterMs: Int64 = CoordinatorConfig().forgetAfterMs,
+                maxAgents: Int = FleetLimits().maxAgents) {
         self.staleAfterMs = staleAfterMs
+        self.forgetAfterMs = max(forgetAfterMs, staleAfterMs)
         self.maxAgents = max(1, maxAgents)
     }
 
     /// Restores the de-duplication marks from the journal after a restart
     /// (newest first: at most the marks the limits keep are restored).
-    public mutating func restore(marks: [(agentID: String, epoch: UInt64, set: SequenceSet)]) {
+    public mutating func restore(marks: [Mark]) {
         for mark in marks.prefix(maxAgents * Self.maxEpochsPerAgent) {
             guard (epochs[mark.agentID]?.count ?? 0) < Self.maxEpochsPerAgent else { continue }
-            counted[AgentEpoch(agentID: mark.agentID, epoch: mark.epoch)] = mark.set
+            let key = AgentEpoch(agentID: mark.agentID, epoch: mark.epoch)
+            counted[key] = mark.set
+            departedThrough[key] = mark.departedThrough
             epochs[mark.agentID, default: []].insert(mark.epoch)
         }
     }
@@ -70,6 +102,7 @@ public struct Fleet: Sendable {
     @discardableResult
     public mutating func touch(_ agentID: String, now: Moment) -> Transition? {
         if agents[agentID] == nil, agents.count >= maxAgents { evictSilentAgents() }
+        orphanedRunMs[agentID] = nil
         var status = agents[agentID] ?? AgentStatus(agentID: agentID, nowMs: now.wallMs)
         let wasStale = status.stale
         status.lastSeenMs = now.wallMs
@@ -153,9 +186,10 @@ public struct Fleet: Sendable {
     /// Replaces every de-duplication mark with the journal's, after a
     /// commit failed: marks of windows it did not count must not make
     /// their resends look like duplicates. Agents' statuses stay.
-    public mutating func resetMarks(to marks: [(agentID: String, epoch: UInt64, set: SequenceSet)]) {
+    public mutating func resetMarks(to marks: [Mark]) {
         counted.removeAll()
         epochs.removeAll()
+        departedThrough.removeAll()
         changedMarks.removeAll()
         forgottenMarks.removeAll()
         restore(marks: marks)
@@ -166,10 +200,15 @@ public struct Fleet: Sendable {
     }
 
     /// Forgets an agent's status (evicted to make room for another of its
-    /// key). Its counted marks stay, so its resends are still recognised.
-    public mutating func forget(_ agentID: String) {
+    /// key, silent past `forgetAfterMs`, said goodbye, removed by an
+    /// operator). Its counted marks stay, so its resends are still
+    /// recognised; past `maxAgents` such ids the oldest marks go.
+    public mutating func forget(_ agentID: String, runMs: Int64 = 0) {
+        if epochs[agentID] != nil { orphanedRunMs[agentID] = lastSeenRunMs[agentID] ?? runMs }
         agents[agentID] = nil
         lastSeenRunMs[agentID] = nil
+        identities[agentID] = nil
+        trimOrphanedMarks()
     }
 
     /// Marks agents silent for longer than the timeout (on the run clock) as stale.
@@ -187,10 +226,13 @@ public struct Fleet: Sendable {
     }
 
     /// Evicts the agents silent for longest — 5 % of the limit at once, so a
-    /// flood of new ids costs one sort per limit/20 ids, not one per id —
-    /// and their marks. Stale agents go first, then live ones that never
-    /// had a window counted (a forged hello), and only then agents that
-    /// report: a flood of made-up ids cannot push out the real fleet.
+    /// flood of new ids costs one sort per limit/20 ids, not one per id.
+    /// Stale agents go first, then live ones that never had a window
+    /// counted (a forged hello), and only then agents that report: a flood
+    /// of made-up ids cannot push out the real fleet. Their marks stay until
+    /// ``trimOrphanedMarks()`` needs the room: an agent evicted while a flood
+    /// kept its messages queued past the stale timeout resends what was
+    /// already counted, and must not have it counted twice.
     private mutating func evictSilentAgents() {
         let batch = max(1, maxAgents / 20)
         // Sort small keys, not the statuses themselves.
@@ -201,16 +243,17 @@ public struct Fleet: Sendable {
         for key in oldest {
             agents[key.id] = nil
             lastSeenRunMs[key.id] = nil
-            for epoch in epochs.removeValue(forKey: key.id) ?? [] {
-                forget(AgentEpoch(agentID: key.id, epoch: epoch))
-            }
+            identities[key.id] = nil
+            if epochs[key.id] != nil { orphanedRunMs[key.id] = key.lastSeen }
             evictedAgents += 1
             if recentlyEvicted.count < 16 { recentlyEvicted.append(key.id) }
         }
+        trimOrphanedMarks()
     }
 
-    private mutating func forget(_ key: AgentEpoch) {
+    mutating func forget(_ key: AgentEpoch) {
         counted[key] = nil
+        departedThrough[key] = nil
         changedMarks.remove(key)
         forgottenMarks.insert(key)
     }
@@ -228,10 +271,10 @@ public struct Fleet: Sendable {
     }
 
     /// The marks changed since the last call, for the journal batch.
-    public mutating func takeChangedMarks() -> [(agentID: String, epoch: UInt64, set: SequenceSet)] {
+    public mutating func takeChangedMarks() -> [Mark] {
         defer { changedMarks.removeAll() }
         return changedMarks.compactMap { key in
-            counted[key].map { (key.agentID, key.epoch, $0) }
+            counted[key].map { Mark(agentID: key.agentID, epoch: key.epoch, set: $0, departedThrough: departedThrough[key]) }
         }
     }
 }

@@ -75,6 +75,15 @@ struct APIRoutes: Sendable {
         api.get("agents") { _, _ in
             JSONResponse.ok(await engine.agentStatuses())
         }
+        // Removes an agent from the fleet (forgotten, reason operator): a live
+        // one is back on its next message, so this is for agents that are gone.
+        api.delete("agents/:id") { request, context in
+            await guarded(request) {
+                // Ids hold slashes (<host>/<replica>): clients send them percent-encoded.
+                let raw = context.parameters.get("id") ?? ""
+                return JSONResponse.ok(try await engine.removeAgent(raw.removingPercentEncoding ?? raw, now: clock()))
+            }
+        }
         // The keys, their bindings and the agents they speak for: the token guards it like a mutation.
         api.get("keys") { request, _ in
             await guarded(request) { JSONResponse.ok(await engine.keysDocument()) }

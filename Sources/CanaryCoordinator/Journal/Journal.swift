@@ -112,6 +112,10 @@ public final class Journal: Sendable {
         migrator.registerMigration("v4: unmatched outcomes") { db in
             try db.alter(table: "aggregate") { t in t.add(column: "unmatched", .integer).notNull().defaults(to: 0) }
         }
+        // An epoch's goodbye rides on its marks: a restart still refuses what it sends after it.
+        migrator.registerMigration("v5: departed epochs") { db in
+            try db.alter(table: "dedupe") { t in t.add(column: "departedThrough", .integer) }
+        }
         return migrator
     }
 

@@ -119,13 +119,17 @@ public struct DedupeRecord: Codable, Sendable, Equatable, FetchableRecord, Persi
     /// JSON array of counted sequences above `contiguous` (out-of-order arrivals).
     public var aboveJSON: String
     public var updatedMs: Int64
+    /// Set when the epoch said goodbye: the last sequence it sent (windows
+    /// above it are refused, also after a restart). Column since v4.
+    public var departedThrough: Int64?
 
-    public init(agentID: String, agentEpoch: Int64, contiguous: Int64, aboveJSON: String, updatedMs: Int64) {
+    public init(agentID: String, agentEpoch: Int64, contiguous: Int64, aboveJSON: String, updatedMs: Int64, departedThrough: Int64? = nil) {
         self.agentID = agentID
         self.agentEpoch = agentEpoch
         self.contiguous = contiguous
         self.aboveJSON = aboveJSON
         self.updatedMs = updatedMs
+        self.departedThrough = departedThrough
     }
 }
 

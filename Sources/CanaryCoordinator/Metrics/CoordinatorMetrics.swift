@@ -189,6 +189,12 @@ public final class CoordinatorMetrics: Sendable {
                 help: "Fleet entries evicted because a limit was reached (oldest silent first), by kind.")
         advance("canary_fleet_evictions_total", labels: [("kind", "version")], to: counters.evictedVersions,
                 help: "Fleet entries evicted because a limit was reached (oldest silent first), by kind.")
+        for reason in Fleet.DepartureReason.allCases {
+            advance("canary_agents_forgotten_total", labels: [("reason", reason.rawValue)], to: counters.forgottenAgents[reason.rawValue] ?? 0,
+                    help: "Agents that left the fleet, by reason: goodbye (stopped gracefully), silent (forget_after), operator (DELETE /api/v1/agents/{id}).")
+        }
+        advance("canary_duplicate_agent_ids_total", labels: [], to: counters.duplicateAgentIDs,
+                help: "Times two live processes were found under one agent id (the newer is refused).")
         return registry.emitToString() + latency.render()
     }
 

@@ -31,6 +31,8 @@ extension CoordinatorEngine {
             claim = Claim(kind: "heartbeat", agentID: beat.agentID, epoch: beat.agentEpoch, sequence: 0, model: nil, version: nil)
         case .snapshotRequest(let request):
             claim = Claim(kind: "snapshot request", agentID: request.agentID, epoch: 0, sequence: 0, model: request.model, version: nil)
+        case .goodbye(let bye):
+            claim = Claim(kind: "goodbye", agentID: bye.agentID, epoch: bye.agentEpoch, sequence: 0, model: nil, version: nil)
         case .window(let window):
             claim = Claim(kind: "window", agentID: window.agentID, epoch: window.agentEpoch, sequence: window.sequence,
                           model: window.model, version: window.version)

@@ -10,6 +10,7 @@ public enum WireMessage: Sendable, Equatable {
     case routeTable(Canary_V1_RouteTable)
     case snapshotRequest(Canary_V1_SnapshotRequest)
     case reject(Canary_V1_Reject)
+    case goodbye(Canary_V1_Goodbye)
 
     public var kind: Canary_V1_MessageKind {
         switch self {
@@ -20,6 +21,7 @@ public enum WireMessage: Sendable, Equatable {
         case .routeTable: .routeTable
         case .snapshotRequest: .snapshotRequest
         case .reject: .reject
+        case .goodbye: .goodbye
         }
     }
 
@@ -32,6 +34,7 @@ public enum WireMessage: Sendable, Equatable {
         case .routeTable(let m): m
         case .snapshotRequest(let m): m
         case .reject(let m): m
+        case .goodbye(let m): m
         }
     }
 
@@ -68,6 +71,7 @@ public enum WireMessage: Sendable, Equatable {
             case .routeTable: return .routeTable(try Canary_V1_RouteTable(serializedBytes: body))
             case .snapshotRequest: return .snapshotRequest(try Canary_V1_SnapshotRequest(serializedBytes: body))
             case .reject: return .reject(try Canary_V1_Reject(serializedBytes: body))
+            case .goodbye: return .goodbye(try Canary_V1_Goodbye(serializedBytes: body))
             case .unspecified, .UNRECOGNIZED:
                 throw WireError(.unknownKind, "message kind \(kind.rawValue) is not a Canary v1 message")
             }
@@ -112,6 +116,7 @@ extension Canary_V1_MessageKind {
         case .routeTable: "RouteTable"
         case .snapshotRequest: "SnapshotRequest"
         case .reject: "Reject"
+        case .goodbye: "Goodbye"
         case .UNRECOGNIZED(let n): "kind \(n)"
         }
     }

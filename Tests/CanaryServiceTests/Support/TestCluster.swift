@@ -38,7 +38,7 @@ final class RunningCoordinator: Sendable {
     let journalPath: String
 
     static func start(journalPath: String? = nil, router: String = "tcp://127.0.0.1:*",
-                      publisher: String = "tcp://127.0.0.1:*", staleAfterMs: Int64 = 3_000,
+                      publisher: String = "tcp://127.0.0.1:*", staleAfterMs: Int64 = 3_000, forgetAfterMs: Int64 = 300_000,
                       token: String? = nil, curve: CoordinatorCurveConfig? = nil, limits: FleetLimits = FleetLimits(),
                       webhooks: [WebhookConfig] = []) async throws -> RunningCoordinator {
         var config = CoordinatorConfig()
@@ -47,6 +47,7 @@ final class RunningCoordinator: Sendable {
         config.httpPort = 0
         config.journalPath = journalPath ?? Unique.directory() + "/journal.sqlite"
         config.staleAfterMs = staleAfterMs
+        config.forgetAfterMs = forgetAfterMs
         config.tickMs = 50
         config.apiToken = token
         config.curve = curve

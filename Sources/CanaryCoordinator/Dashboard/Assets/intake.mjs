@@ -1,5 +1,5 @@
 // Data intake: the first load over the JSON API, then the server-sent
-// event stream (`metrics`, `rollout`, `decision`, `agent`, `journal`) that keeps it live.
+// event stream (`metrics`, `rollout`, `decision`, `agent`, `agent_forgotten`, `journal`) that keeps it live.
 // The stream is read with fetch rather than EventSource, which cannot send
 // the Authorization header a coordinator with an API token asks for.
 import { state, WINDOW_S } from './state.mjs';
@@ -104,6 +104,11 @@ const HANDLERS = {
   agent: data => {
     const a = JSON.parse(data);
     if (a && a.agentID) { state.agents.set(a.agentID, a); renderAgents(); }
+  },
+  // An agent that left the fleet (goodbye, forget_after, an operator's DELETE).
+  agent_forgotten: data => {
+    const gone = JSON.parse(data);
+    if (gone && state.agents.delete(gone.agentID)) renderAgents();
   },
 };
 

@@ -11,7 +11,7 @@
 // Canary wire protocol, version 1.
 //
 // Transport: ZeroMQ. Agents talk to the coordinator over DEALER -> ROUTER
-// (hellos, windows, heartbeats, snapshot requests; the coordinator answers
+// (hellos, windows, heartbeats, snapshot requests, a goodbye; the coordinator answers
 // with acks and route-table snapshots on the same connection) and listen to
 // PUB -> SUB for route tables.
 //
@@ -71,6 +71,9 @@ public nonisolated enum Canary_V1_MessageKind: SwiftProtobuf.Enum, Swift.CaseIte
 
   /// coordinator -> agent: Reject
   case reject // = 7
+
+  /// agent -> coordinator: Goodbye
+  case goodbye // = 8
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -87,6 +90,7 @@ public nonisolated enum Canary_V1_MessageKind: SwiftProtobuf.Enum, Swift.CaseIte
     case 5: self = .routeTable
     case 6: self = .snapshotRequest
     case 7: self = .reject
+    case 8: self = .goodbye
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -101,6 +105,7 @@ public nonisolated enum Canary_V1_MessageKind: SwiftProtobuf.Enum, Swift.CaseIte
     case .routeTable: return 5
     case .snapshotRequest: return 6
     case .reject: return 7
+    case .goodbye: return 8
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -115,6 +120,7 @@ public nonisolated enum Canary_V1_MessageKind: SwiftProtobuf.Enum, Swift.CaseIte
     .routeTable,
     .snapshotRequest,
     .reject,
+    .goodbye,
   ]
 
 }
@@ -395,12 +401,23 @@ public nonisolated struct Canary_V1_ErrorCounts: Sendable {
 
 /// First message of an agent on every (re)connect, and whenever its identity
 /// changes. The coordinator answers with a RouteTable snapshot.
+///
+/// Agent ids are unique in the fleet. Two live processes under one id are
+/// told apart by their epochs: when an epoch the coordinator has already
+/// heard keeps speaking (hello or heartbeat) after a newer epoch of the same
+/// id said hello, within the stale timeout, both are running — not one
+/// restarted. The coordinator then refuses the newer one: every hello,
+/// heartbeat and window of its epoch is answered with a Reject, reason
+/// "duplicate_agent_id", whose message names both (host, epoch, ring), until
+/// the older one has been silent for the stale timeout. A restarted agent
+/// (new epoch, the old one silent) is never a duplicate.
 public nonisolated struct Canary_V1_Hello: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Stable id of the agent, unique in the fleet (default: host + replica).
+  /// Stable id of the agent, unique in the fleet (default: host + replica,
+  /// the replica defaulting to the pod name or the ring name).
   public var agentID: String = String()
 
   public var host: String = String()
@@ -608,7 +625,11 @@ public nonisolated struct Canary_V1_Ack: Sendable {
 
 /// Sent by the coordinator instead of an Ack when a message is refused
 /// (mismatched histogram settings, unknown model, malformed body ...). The
-/// agent logs it; a refused window is not resent.
+/// agent logs it; a refused window is not resent. Reasons about the agent
+/// itself (sequence 0 or any): "duplicate_agent_id" (another live process
+/// holds this agent id: the agent reports itself unhealthy until its
+/// heartbeats are acked again) and "agent_departed" (a window of an epoch
+/// that said Goodbye, numbered above the Goodbye's last_sequence).
 public nonisolated struct Canary_V1_Reject: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -695,6 +716,40 @@ public nonisolated struct Canary_V1_SnapshotRequest: Sendable {
   public init() {}
 }
 
+/// The last message of an agent that stops gracefully (SIGTERM, SIGINT),
+/// sent after its final windows. The coordinator removes the agent from the
+/// fleet at once — it is no longer listed, and no rollout waits for it as a
+/// stale agent — counted as forgotten with reason "goodbye", logged and
+/// journaled (the marks of its counted windows stay, so resends of them are
+/// still recognised, also after a coordinator restart). Windows of this
+/// epoch numbered up to last_sequence are still welcome (resends of what was
+/// sent before; a successor resends the spooled ones under this epoch); a
+/// window numbered above it is refused with reason "agent_departed". The
+/// same agent id under a new epoch (a new Hello) is welcome. Not acked: the
+/// agent does not wait for an answer.
+public nonisolated struct Canary_V1_Goodbye: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var agentID: String = String()
+
+  public var agentEpoch: UInt64 = 0
+
+  /// The last window sequence of this epoch the agent sent (0: none).
+  public var lastSequence: UInt64 = 0
+
+  /// Windows still unacked, left in the spool for the next agent of the ring.
+  public var unackedWindows: UInt32 = 0
+
+  /// Why it stops, for the log (e.g. "shutdown").
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 /// One (version, share of traffic) pair.
 public nonisolated struct Canary_V1_RouteWeight: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -773,7 +828,7 @@ public nonisolated struct Canary_V1_RouteTable: Sendable {
 fileprivate nonisolated let _protobuf_package = "canary.v1"
 
 nonisolated extension Canary_V1_MessageKind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0MESSAGE_KIND_UNSPECIFIED\0\u{1}MESSAGE_KIND_HELLO\0\u{1}MESSAGE_KIND_WINDOW\0\u{1}MESSAGE_KIND_ACK\0\u{1}MESSAGE_KIND_HEARTBEAT\0\u{1}MESSAGE_KIND_ROUTE_TABLE\0\u{1}MESSAGE_KIND_SNAPSHOT_REQUEST\0\u{1}MESSAGE_KIND_REJECT\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0MESSAGE_KIND_UNSPECIFIED\0\u{1}MESSAGE_KIND_HELLO\0\u{1}MESSAGE_KIND_WINDOW\0\u{1}MESSAGE_KIND_ACK\0\u{1}MESSAGE_KIND_HEARTBEAT\0\u{1}MESSAGE_KIND_ROUTE_TABLE\0\u{1}MESSAGE_KIND_SNAPSHOT_REQUEST\0\u{1}MESSAGE_KIND_REJECT\0\u{1}MESSAGE_KIND_GOODBYE\0")
 }
 
 nonisolated extension Canary_V1_Role: SwiftProtobuf._ProtoNameProviding {
@@ -1459,6 +1514,56 @@ nonisolated extension Canary_V1_SnapshotRequest: SwiftProtobuf.Message, SwiftPro
     if lhs.agentID != rhs.agentID {return false}
     if lhs.model != rhs.model {return false}
     if lhs.haveSequence != rhs.haveSequence {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Canary_V1_Goodbye: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Goodbye"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}agent_id\0\u{3}agent_epoch\0\u{3}last_sequence\0\u{3}unacked_windows\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.agentID) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.agentEpoch) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.lastSequence) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.unackedWindows) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.agentID.isEmpty {
+      try visitor.visitSingularStringField(value: self.agentID, fieldNumber: 1)
+    }
+    if self.agentEpoch != 0 {
+      try visitor.visitSingularUInt64Field(value: self.agentEpoch, fieldNumber: 2)
+    }
+    if self.lastSequence != 0 {
+      try visitor.visitSingularUInt64Field(value: self.lastSequence, fieldNumber: 3)
+    }
+    if self.unackedWindows != 0 {
+      try visitor.visitSingularUInt32Field(value: self.unackedWindows, fieldNumber: 4)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Canary_V1_Goodbye, rhs: Canary_V1_Goodbye) -> Bool {
+    if lhs.agentID != rhs.agentID {return false}
+    if lhs.agentEpoch != rhs.agentEpoch {return false}
+    if lhs.lastSequence != rhs.lastSequence {return false}
+    if lhs.unackedWindows != rhs.unackedWindows {return false}
+    if lhs.reason != rhs.reason {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
