@@ -72,8 +72,8 @@ def main() -> int:
     page = canary_shm.RoutePage(f"/canary.{args.model}.route", args.model, create=True)
     page_lock = threading.Lock()
     connections = Connections()
-    work: "queue.Queue[tuple[float, str, str, int] | None]" = queue.Queue(maxsize=10000)
-    labels: "queue.PriorityQueue[tuple[float, str, str, int]]" = queue.PriorityQueue()
+    work: "queue.Queue[tuple[str, str, str, int] | None]" = queue.Queue(maxsize=10000)
+    labels: "queue.PriorityQueue[tuple[float, str, str, int]]" = queue.PriorityQueue()   # (due, request id, version, label)
     counts: dict[str, int] = {}
     failures: dict[str, int] = {}
     counts_lock = threading.Lock()
@@ -81,44 +81,52 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
 
+    def count(table: dict, key: str) -> None:
+        with counts_lock:
+            table[key] = table.get(key, 0) + 1
+
     def worker():
         while not stop.is_set():
             item = work.get()
             if item is None:
                 return
-            _, user, version, index = item
+            request_id, user, version, index = item
             url = replicas.get(version)
             try:
                 if url is None:
                     raise RuntimeError(f"the route page sent {user} to {version}, which no replica serves")
-                connections.post(url, "/predict", {"id": user, "pixels": x_test[index].tolist()})
-                labels.put((time.monotonic() + args.label_delay * random.uniform(0.5, 1.5), user, version, index))
-                with counts_lock:
-                    counts[version] = counts.get(version, 0) + 1
+                connections.post(url, "/predict", {"id": request_id, "pixels": x_test[index].tolist()})
+                due = time.monotonic() + args.label_delay * random.uniform(0.5, 1.5)
+                labels.put((due, request_id, version, int(y_test[index])))
+                count(counts, version)
             except Exception as error:
-                with counts_lock:
-                    failures[str(error)[:120]] = failures.get(str(error)[:120], 0) + 1
+                count(failures, str(error)[:120])
 
     def labeler():
-        while not stop.is_set():
-            try:
-                due, user, version, index = labels.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            wait = due - time.monotonic()
-            if wait > 0:
-                if stop.wait(min(wait, 0.2)) or wait > 0.2:
-                    labels.put((due, user, version, index))
-                    continue
-            try:
-                # Ground truth goes to a replica of the version that served it.
-                connections.post(replicas[version], "/label", {"id": user, "label": int(y_test[index])})
-            except Exception as error:
-                with counts_lock:
-                    failures["label: " + str(error)[:110]] = failures.get("label: " + str(error)[:110], 0) + 1
+        """Every 100 ms, the labels that are due, one batch per version (a label
+        feed sends batches), to a replica of the version that served them."""
+        while not stop.wait(0.1):
+            now, batches = time.monotonic(), {}
+            while True:
+                try:
+                    due, request_id, version, label = labels.get_nowait()
+                except queue.Empty:
+                    break
+                if due > now:
+                    labels.put((due, request_id, version, label))
+                    break
+                batches.setdefault(version, []).append([request_id, label])
+            for version, batch in batches.items():
+                try:
+                    connections.post(replicas[version], "/labels", {"labels": batch})
+                    with counts_lock:
+                        labeled[version] = labeled.get(version, 0) + len(batch)
+                except Exception as error:
+                    count(failures, "labels: " + str(error)[:110])
 
+    labeled: dict[str, int] = {}
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(args.threads)]
-    threads += [threading.Thread(target=labeler, daemon=True) for _ in range(2)]
+    threads.append(threading.Thread(target=labeler, daemon=True))
     for thread in threads:
         thread.start()
 
@@ -126,14 +134,16 @@ def main() -> int:
     interval = 1.0 / args.rate
     next_at = time.monotonic()
     last_report = time.monotonic()
+    sequence = 0
     while not stop.is_set():
         user = f"user-{rng.randrange(args.users)}"
+        sequence += 1
         with page_lock:
-            version = page.route(user) or args.current
+            version = page.route(user) or args.current   # sticky per user
         try:
-            work.put((time.monotonic(), user, version, rng.randrange(len(x_test))), timeout=1)
+            work.put((f"r-{args.seed}-{sequence}", user, version, rng.randrange(len(x_test))), timeout=1)
         except queue.Full:
-            pass
+            count(failures, "dropped: the replicas fall behind")
         next_at += interval
         delay = next_at - time.monotonic()
         if delay > 0:
@@ -143,7 +153,7 @@ def main() -> int:
         if time.monotonic() - last_report > 5:
             last_report = time.monotonic()
             with counts_lock:
-                print("loadgen:", json.dumps({"served": counts, "failures": failures}), flush=True)
+                print("loadgen:", json.dumps({"served": counts, "labeled": labeled, "failures": failures}), flush=True)
     for _ in threads:
         try:
             work.put_nowait(None)

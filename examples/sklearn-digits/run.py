@@ -8,7 +8,7 @@ route page and sends each request's true label a second later.
 
   v2-good        the same model retrained   -> promoted
   v3-inaccurate  trained on shuffled labels -> rolled back by the accuracy guard
-  v4-slow        12 ms slower per request   -> rolled back by the latency guard
+  v4-slow        40 ms slower per request   -> rolled back by a latency guard
 
 Each candidate is rolled out against v1, which serves throughout. Needs the
 `canary` binary (`swift build --product canary`; found with
@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -52,9 +53,12 @@ guards:
   - metric: error_rate
     max: 5%
     tolerance: 50%
+  - metric: latency_p50
+    tolerance: 50%
+    margin: 2ms
   - metric: latency_p99
     tolerance: 30%
-    margin: 3ms
+    margin: 5ms
   - metric: accuracy
     tolerance: 5%
 """
@@ -112,6 +116,18 @@ class World:
                 pass
 
 
+def free_ports(count: int) -> list[int]:
+    """Ports the OS picks for loopback (free when this returns)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
 def wait_for_file(path: str, process: subprocess.Popen, what: str, timeout: float = 60) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -160,7 +176,7 @@ log_level: notice
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="exit 1 unless every candidate ends as expected")
-    parser.add_argument("--rate", type=float, default=300)
+    parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, journal)")
     args = parser.parse_args()
 
@@ -174,9 +190,10 @@ def main() -> int:
     world = World(work)
     outcomes = []
     try:
+        router_port, publisher_port = free_ports(2)
         with open(os.path.join(work, "coordinator.yaml"), "w") as f:
-            f.write(f"""router: tcp://127.0.0.1:*
-publisher: tcp://127.0.0.1:*
+            f.write(f"""router: tcp://127.0.0.1:{router_port}
+publisher: tcp://127.0.0.1:{publisher_port}
 http: {{host: 127.0.0.1, port: 0}}
 journal: {work}/journal.sqlite
 stale_after: 3s

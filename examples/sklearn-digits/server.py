@@ -3,14 +3,18 @@ HTTP, one Canary sample per inference, late labels joined by the agent.
 
     python3 server.py --version v2-good --variant good --ring /canary.digits.v2-good.0
 
-POST /predict {"id": "user-42", "pixels": [64 numbers]}  -> {"class": 7, "version": "v2-good"}
-POST /label   {"id": "user-42", "label": 7}              -> {} (ground truth, later)
-GET  /healthz                                            -> {"version": ..., "variant": ...}
+POST /predict {"id": "r-1042", "pixels": [64 numbers]}     -> {"class": 7, "version": "v2-good"}
+POST /labels  {"labels": [["r-1042", 7], ...]}            -> {"recorded": n} (ground truth, later)
+GET  /healthz                                             -> {"version": ..., "variant": ...}
+
+`id` is the request's id: the sample's key, which its label will carry.
+(Routing is by user id, upstream; a user sends many requests, and a label
+must find the one prediction it is the truth for.)
 
 Variants (the candidates run.py tries):
   good        logistic regression on the training split (~96 % accurate)
-  inaccurate  the same model trained with 60 % of the training labels shuffled
-  slow        the good model, 12 ms slower per request (a heavier pipeline)
+  inaccurate  the same model trained with 85 % of its labels shuffled (~50 %)
+  slow        the good model, 40 ms slower per request (a heavier pipeline)
 
 The recorder never blocks the request: it writes a 64-byte record into the
 shared-memory ring the agent drains (clients/python). The label arrives
@@ -40,7 +44,7 @@ def train(variant: str, seed: int = 7) -> LogisticRegression:
     y = y_train.copy()
     if variant == "inaccurate":
         rng = np.random.default_rng(seed)
-        wrong = rng.random(len(y)) < 0.6
+        wrong = rng.random(len(y)) < 0.85
         y[wrong] = rng.integers(0, 10, wrong.sum())
     model = LogisticRegression(max_iter=3000)
     model.fit(x_train / 16.0, y)
@@ -59,7 +63,7 @@ def main() -> int:
 
     model = train(args.variant)
     recorder = canary_shm.Recorder(args.ring, MODEL, args.version, capacity=1 << 16, create=True)
-    extra_delay = 0.012 if args.variant == "slow" else 0.0
+    extra_delay = 0.040 if args.variant == "slow" else 0.0
     predict_lock = threading.Lock()  # scikit-learn estimators are not documented as thread-safe
 
     class Handler(BaseHTTPRequestHandler):
@@ -90,17 +94,20 @@ def main() -> int:
             start = time.perf_counter()
             try:
                 request = self.body()
-                key = str(request["id"])
+                key = str(request["id"]) if self.path == "/predict" else ""
             except (ValueError, KeyError, TypeError) as error:
                 self.reply(400, {"error": f"bad request: {error}"})
                 return
-            if self.path == "/label":
+            if self.path == "/labels":
+                recorded = 0
                 try:
-                    recorder.record_outcome(key, label=int(request["label"]))
+                    for request_id, label in request["labels"]:
+                        recorder.record_outcome(str(request_id), label=int(label))
+                        recorded += 1
                 except (KeyError, ValueError, TypeError) as error:
-                    self.reply(400, {"error": f"bad label: {error}"})
+                    self.reply(400, {"error": f"bad labels after {recorded}: {error}"})
                     return
-                self.reply(200, {})
+                self.reply(200, {"recorded": recorded})
                 return
             if self.path != "/predict":
                 self.reply(404, {"error": "no such path"})
