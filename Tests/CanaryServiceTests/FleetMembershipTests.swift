@@ -21,7 +21,11 @@ struct FleetMembershipTests {
         config.staleAfterMs = staleAfterMs
         config.forgetAfterMs = forgetAfterMs
         let engine = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: start))
+        // A rollout starts only with live agents of both versions.
+        await sayHello(to: engine, model: model, agents: [("seed-v1", "v1"), ("seed-v2", "v2")], now: ClockReading(ms: start))
         let (view, _) = try await engine.start(planSource: fastPlan(model: model, bake: "1h"), now: ClockReading(ms: start))
+        // Gone again before the case begins: its fleet is its own agents.
+        for seed in ["seed-v1", "seed-v2"] { _ = try await engine.removeAgent(seed, now: ClockReading(ms: start)) }
         return (engine, view.id)
     }
 
@@ -123,7 +127,8 @@ struct FleetMembershipTests {
         let afterRestart = Self.rejects(await Self.send(restarted, try Self.window("a", epoch: 1, sequence: 4, model: model, atMs: now + 100), at: now + 100))
         #expect(afterRestart.first?.1.reason == "agent_departed", "\(afterRestart)")
         let events = try await restarted.journal.readEvents(rolloutID: nil)
-        #expect(events.filter { $0.kind == "agent" && $0.action == "forgotten" }.count == 2)
+        // This case's two departures, after the two seed agents removed before it.
+        #expect(events.filter { $0.kind == "agent" && $0.action == "forgotten" }.count == 2 + 2)
         // The same id under a new epoch is a new process: welcome.
         _ = await Self.send(restarted, Self.hello("a", epoch: 2, model: model), at: now + 200)
         #expect(Self.acks(await Self.send(restarted, Self.heartbeat("a", epoch: 2), at: now + 300)).count == 1)
@@ -207,7 +212,9 @@ struct FleetMembershipTests {
         config.staleAfterMs = 1_000
         config.limits.maxAgents = 20
         let engine = try CoordinatorEngine(config: config, journal: try Journal(path: path), logger: testLogger, now: ClockReading(ms: Self.start))
+        await sayHello(to: engine, model: model, agents: [("seed-v1", "v1"), ("seed-v2", "v2")], now: ClockReading(ms: Self.start))
         let (view, _) = try await engine.start(planSource: fastPlan(model: model, bake: "1h"), now: ClockReading(ms: Self.start))
+        for seed in ["seed-v1", "seed-v2"] { _ = try await engine.removeAgent(seed, now: ClockReading(ms: Self.start)) }
         var now = Self.start
         _ = await Self.send(engine, Self.hello("real", epoch: 1, model: model), at: now)
         #expect(Self.acks(await Self.send(engine, try Self.window("real", epoch: 1, sequence: 1, model: model, atMs: now), at: now)).first?.duplicate == false)

@@ -101,12 +101,7 @@ extension CoordinatorEngine {
     private func refusal(agentID: String, epoch: UInt64, reason: String, message: String, kind: String, routingID: [UInt8], now: Moment) -> Outbound {
         counters.reject(reason)
         warn(reason, now: now, "refused a \(kind) of agent \(agentID.prefix(256)) epoch \(epoch): \(message)")
-        var reject = Canary_V1_Reject()
-        reject.agentID = agentID
-        reject.agentEpoch = epoch
-        reject.reason = reason
-        reject.message = message
-        return .reply(routingID: routingID, .reject(reject))
+        return .reply(routingID: routingID, .reject(Canary_V1_Reject(agentID: agentID, epoch: epoch, reason: reason, message: message)))
     }
 
     static func duplicateSentence(agentID: String, refused: AgentIdentity.Speaker, kept: AgentIdentity.Speaker, staleAfterMs: Int64) -> String {

@@ -44,12 +44,9 @@ extension CoordinatorEngine {
             noteEvictions(now: now)
             var out = snapshotReplies(model: hello.model, routingID: routingID)
             if hello.hasHistogram, (try? HistogramSettings(wire: hello.histogram)) != config.histogram {
-                var reject = Canary_V1_Reject()
-                reject.agentID = hello.agentID
-                reject.agentEpoch = hello.agentEpoch
-                reject.reason = "histogram_settings_mismatch"
-                reject.message = "agent histogram settings differ from the fleet's (\(config.histogram)); its windows will be refused"
-                out.append(.reply(routingID: routingID, .reject(reject)))
+                out.append(.reply(routingID: routingID, .reject(Canary_V1_Reject(
+                    agentID: hello.agentID, epoch: hello.agentEpoch, reason: "histogram_settings_mismatch",
+                    message: "agent histogram settings differ from the fleet's (\(config.histogram)); its windows will be refused"))))
             }
             return out + identity.extra
         case .heartbeat(let beat):
@@ -204,13 +201,8 @@ extension CoordinatorEngine {
         counters.reject(reason)
         fleet.countRejected(agentID: agentID)
         warn(reason, now: now, "refused window \(agentID.prefix(256))#\(sequence): \(message)")
-        var reject = Canary_V1_Reject()
-        reject.agentID = agentID
-        reject.agentEpoch = epoch
-        reject.sequence = sequence
-        reject.reason = reason
-        reject.message = message
-        return [.reply(routingID: routingID, .reject(reject))]
+        return [.reply(routingID: routingID, .reject(Canary_V1_Reject(agentID: agentID, epoch: epoch, sequence: sequence,
+                                                                      reason: reason, message: message)))]
     }
 
     private func snapshotReplies(model: String, routingID: [UInt8]) -> [Outbound] {

@@ -94,12 +94,8 @@ extension CoordinatorEngine {
         let what = claim.kind == "window" ? "window \(claim.agentID)#\(claim.sequence)" : "\(claim.kind) of '\(claim.agentID)'"
         let named = entry.map { " (\($0.name), \($0.source))" } ?? ""
         logger.warning("refused \(what) from key \(fingerprint)\(named): \(why)")
-        var reject = Canary_V1_Reject()
-        reject.agentID = claim.agentID
-        reject.agentEpoch = claim.epoch
-        reject.sequence = claim.sequence
-        reject.reason = reason
-        reject.message = "refused \(what): \(why)"
+        let reject = Canary_V1_Reject(agentID: claim.agentID, epoch: claim.epoch, sequence: claim.sequence,
+                                      reason: reason, message: "refused \(what): \(why)")
         return [.reply(routingID: routingID, .reject(reject))]
     }
 
