@@ -71,16 +71,20 @@ struct WireSecurityTests {
             try await counted(["v1": count, "v2": count])
         }
 
-        /// Waits until the journal has exactly these requests per version.
+        /// Waits (generously: CURVE handshakes on a loaded host) until the
+        /// journal has exactly these requests per version; says what it has if not.
         func counted(_ expected: [String: Int64]) async throws -> Bool {
             let journalPath = coordinator.journalPath, model = model
-            return try await eventually(timeout: .seconds(10)) {
-                var totals: [String: Int64] = [:]
+            var totals: [String: Int64] = [:]
+            let exact = try await eventually(timeout: .seconds(30)) {
+                totals = [:]
                 for row in try Journal(path: journalPath).aggregates(model: model, sinceSecond: 0) {
                     totals[row.version, default: 0] += row.requests
                 }
                 return totals == expected
             }
+            if !exact { print("counted \(totals), expected \(expected)") }
+            return exact
         }
 
         func phase(_ id: String) async throws -> String {
