@@ -22,7 +22,9 @@ struct LiveAgentsStartTests {
 
     @Test("a typo in the canary, an unknown model, a version whose agents went stale: 409 no_live_agents naming what is served")
     func refusedWithWhatIsServed() async throws {
-        let coordinator = try await RunningCoordinator.start(staleAfterMs: 1_000)
+        // The default stale timeout (3 s, six heartbeats): at 1 s a loaded
+        // host let the live canary agent go stale before the start.
+        let coordinator = try await RunningCoordinator.start()
         let model = Unique.name("digits-")
         let agents = [
             try await RunningAgent.start(model: model, version: "v1", coordinator: coordinator.endpoints),
@@ -53,7 +55,7 @@ struct LiveAgentsStartTests {
 
         // The canary's only agent stops: once it is no longer live, a new start is refused.
         await agents[2].stop()
-        let gone = await eventually(timeout: .seconds(10)) {
+        let gone = await eventually(timeout: .seconds(20)) {
             await !coordinator.coordinator.engine.agentStatuses().contains { $0.version == "v2-good" && !$0.stale }
         }
         try #require(gone)

@@ -311,11 +311,10 @@ static inline uint32_t canary_record_check(uint64_t ticket, const uint64_t w[8])
     return (uint32_t)(h >> 32);
 }
 
-/* Claims a ticket, writes the record, commits it. Never blocks, never fails:
- * a full ring is overwritten and the reader counts what it lost.
- * `r->commit` and `r->check` are ignored (computed here). */
-static inline void canary_ring_write(const canary_ring *ring, const canary_record *r) {
-    uint64_t t = atomic_fetch_add_explicit(CANARY_A64(&ring->header->head), 1, memory_order_relaxed);
+/* Writes record `r` into the slot of ticket `t` (already claimed with the
+ * fetch-add on `head`) and commits it. `r->commit` and `r->check` are
+ * ignored (computed here). */
+static inline void canary_ring_store(const canary_ring *ring, uint64_t t, const canary_record *r) {
     uint64_t *slot = ring->records + ((t & ring->mask) << 3);
     uint64_t w[8];
     memcpy(w, r, sizeof w);
@@ -326,6 +325,13 @@ static inline void canary_ring_write(const canary_ring *ring, const canary_recor
     atomic_thread_fence(memory_order_release);
     for (int i = 1; i < 8; i++) atomic_store_explicit(CANARY_A64(&slot[i]), w[i], memory_order_relaxed);
     atomic_store_explicit(CANARY_A64(&slot[0]), 2 * t + 2, memory_order_release);
+}
+
+/* Claims a ticket, writes the record, commits it. Never blocks, never fails:
+ * a full ring is overwritten and the reader counts what it lost.
+ * `r->commit` and `r->check` are ignored (computed here). */
+static inline void canary_ring_write(const canary_ring *ring, const canary_record *r) {
+    canary_ring_store(ring, atomic_fetch_add_explicit(CANARY_A64(&ring->header->head), 1, memory_order_relaxed), r);
 }
 
 /* One inference sample whose true label is already known (immediate

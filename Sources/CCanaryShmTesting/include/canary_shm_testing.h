@@ -29,12 +29,7 @@ static inline void canary_ring_commit_claimed(const canary_ring *ring, uint64_t 
     r.key = key;
     r.kind = CANARY_KIND_INFERENCE;
     r.status = CANARY_STATUS_OK;
-    uint64_t *slot = ring->records + ((t & ring->mask) << 3);
-    uint64_t w[8];
-    memcpy(w, &r, sizeof w);
-    w[7] = (w[7] & 0xFFFFFFFFull) | ((uint64_t)canary_record_check(t, w) << 32);
-    for (int i = 1; i < 8; i++) atomic_store_explicit(CANARY_A64(&slot[i]), w[i], memory_order_relaxed);
-    atomic_store_explicit(CANARY_A64(&slot[0]), 2 * t + 2, memory_order_release);
+    canary_ring_store(ring, t, &r);
 }
 
 /* MARK: - Benchmark floor */
