@@ -41,7 +41,8 @@ enum MannWhitney {
             for metric in higherWorse {
                 if let z = MannWhitney.z(canary.map(metric), baseline.map(metric)), z > critical { return true }
             }
-            if let z = MannWhitney.z(canary.map(\.accuracy), baseline.map(\.accuracy)), z < -critical { return true }
+            let labeled = { (points: [WindowPoint]) in points.map(\.accuracy).filter { !$0.isNaN } }
+            if let z = MannWhitney.z(labeled(canary), labeled(baseline)), z < -critical { return true }
             return false
         }
     }

@@ -30,7 +30,7 @@ struct StrictReadingTests {
     @Test("unknown keys are refused in every file kind, with file:line and the allowed keys", arguments: [
         ("plan", StrictReadingTests.plan + "colour: red\n", 8, "unknown key \"colour\" in plan; allowed: alpha, analysis_window"),
         ("plan", StrictReadingTests.plan + "    maximum: 1s\n", 8, "unknown key \"maximum\" in guards[0]; allowed:"),
-        ("plan", StrictReadingTests.plan + "bake: {min_time: 1s}\n", 8, "unknown key \"min_time\" in bake; allowed: min_duration, min_samples_per_arm"),
+        ("plan", StrictReadingTests.plan + "bake: {min_time: 1s}\n", 8, "unknown key \"min_time\" in bake; allowed: max_duration, min_duration, min_samples_per_arm"),
         ("agent", StrictReadingTests.agent + "windwo: 1s\n", 4, "unknown key 'windwo' in agent config; allowed: agent_id, apply_hook"),
         ("agent", "model: m\nversion: v1\nring: {name: /r, size: 64}\n", 3, "unknown key 'size' in ring; allowed: capacity, name"),
         ("coordinator", "journal: j.sqlite\nhttp: {host: 127.0.0.1, prot: 1}\n", 2,

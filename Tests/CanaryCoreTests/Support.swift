@@ -67,12 +67,15 @@ enum Fixture {
     static func plan(
         steps: [UInt32] = [100_000, 500_000, 1_000_000], minDurationMs: Int64 = 5_000, minSamples: UInt64 = 100,
         pauseBefore: [UInt32] = [], onBreach: BreachAction = .rollback, deadlineMs: Int64? = nil,
-        guards: [Guard] = [Guard(metric: .errorRate, max: 0.2, tolerance: 0.2, margin: 0.001)]
+        guards: [Guard] = [Guard(metric: .errorRate, max: 0.2, tolerance: 0.2, margin: 0.001)],
+        // The machine's other rules are tested under the rule before
+        // positive evidence; EvidenceTests test the evidence.
+        evidence: EvidencePolicy = .legacy
     ) -> RolloutPlan {
         RolloutPlan(
             model: model, baseline: "v1", canary: "v2", stepsPPM: steps,
             bake: Bake(minDurationMs: minDurationMs, minSamplesPerArm: minSamples), analysisWindowMs: 10_000,
             alpha: 0.01, pauseBeforePPM: pauseBefore, onBreach: onBreach, progressDeadlineMs: deadlineMs,
-            staleAfterMs: 3_000, guards: guards)
+            staleAfterMs: 3_000, guards: guards, evidence: evidence)
     }
 }

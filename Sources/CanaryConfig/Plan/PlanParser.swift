@@ -19,9 +19,10 @@ extension RolloutPlan {
 enum PlanParser {
     static let topKeys: Set<String> = [
         "name", "model", "baseline", "canary", "steps", "bake", "analysis_window", "alpha", "pause_before",
-        "on_breach", "progress_deadline", "stale_after", "guards",
+        "on_breach", "progress_deadline", "stale_after", "guards", "promote_confidence", "confirm_from", "on_inconclusive",
+        "holdback", "stratum",
     ]
-    static let bakeKeys: Set<String> = ["min_duration", "min_samples_per_arm"]
+    static let bakeKeys: Set<String> = ["min_duration", "min_samples_per_arm", "max_duration"]
 
     static func plan(_ document: ConfigDocument) -> RolloutPlan? {
         guard let root = document.root(allowed: topKeys) else { return nil }
@@ -35,7 +36,7 @@ enum PlanParser {
         let steps = parseSteps(root)
         // A refused step is not missing from the steps a gate names.
         let stepsRead = document.issueCount == issuesBeforeSteps
-        let bake = parseBake(root["bake"])
+        let (bake, maxDuration) = parseBake(root["bake"])
         let analysisWindow = duration(root["analysis_window"], default: 60_000, positive: true)
         let staleAfter = duration(root["stale_after"], default: 5_000, positive: true)
         let deadline = root["progress_deadline"].map { duration($0, default: 0, positive: true) }
@@ -68,11 +69,13 @@ enum PlanParser {
             root.node.fail("the plan has no guards; add at least one (e.g. error_rate) so a bad canary can be rolled back")
         }
 
+        let evidence = parseEvidence(root, bake: bake, maxDuration: maxDuration, deadlineMs: deadline)
+
         guard let model, let baseline, let canary, let bake, !document.hasIssues else { return nil }
         let plan = RolloutPlan(
             name: root["name"]?.string(), model: model, baseline: baseline, canary: canary, stepsPPM: steps,
             bake: bake, analysisWindowMs: analysisWindow, alpha: alpha, pauseBeforePPM: pauseBefore,
-            onBreach: onBreach, progressDeadlineMs: deadline, staleAfterMs: staleAfter, guards: guards)
+            onBreach: onBreach, progressDeadlineMs: deadline, staleAfterMs: staleAfter, guards: guards, evidence: evidence)
         // Anything the node-level checks missed, reported without a line.
         do {
             try plan.validate(file: document.file)
@@ -103,12 +106,54 @@ enum PlanParser {
         return steps
     }
 
-    static func parseBake(_ node: ConfigNode?) -> Bake? {
-        guard let node else { return Bake(minDurationMs: 60_000, minSamplesPerArm: 1_000) }
-        guard let bake = node.mapping(allowed: bakeKeys) else { return nil }
+    /// The bake, and its `max_duration` node for ``parseEvidence``.
+    static func parseBake(_ node: ConfigNode?) -> (Bake?, ConfigNode?) {
+        guard let node else { return (Bake(minDurationMs: 60_000, minSamplesPerArm: 1_000), nil) }
+        guard let bake = node.mapping(allowed: bakeKeys) else { return (nil, nil) }
         let minDuration = duration(bake["min_duration"], default: 60_000, positive: false)
         let minSamples = bake["min_samples_per_arm"].map { $0.integer(in: 0...Int64.max) ?? 0 } ?? 1_000
-        return Bake(minDurationMs: minDuration, minSamplesPerArm: UInt64(minSamples))
+        return (Bake(minDurationMs: minDuration, minSamplesPerArm: UInt64(minSamples)), bake["max_duration"])
+    }
+
+    /// Promotion on positive evidence (``EvidencePolicy``). `max_duration`
+    /// defaults to 10 minutes, or the progress deadline if that is sooner
+    /// (a step then meets both at once, and being inconclusive is the
+    /// better-named reason).
+    static func parseEvidence(_ root: ConfigMapping, bake: Bake?, maxDuration: ConfigNode?, deadlineMs: Int64?) -> EvidencePolicy {
+        var policy = EvidencePolicy()
+        if let node = root["promote_confidence"], let value = node.fraction(in: 0...1) {
+            if value >= 0.5, value < 1 {
+                policy.confidence = value
+            } else {
+                node.fail("promote_confidence must be at least 50 % and below 100 % (e.g. 0.99: a canary worse than its tolerance is promoted at most 1 % of the time), got \(node.quoted)")
+            }
+        }
+        if let node = root["confirm_from"], let ppm = node.ppm(in: 0...Int64(RolloutPlan.fullWeightPPM)) {
+            policy.confirmFromPPM = UInt32(ppm)
+        }
+        policy.onInconclusive = root["on_inconclusive"]?.oneOf(InconclusiveAction.self) ?? .pause
+        if let node = root["holdback"], let ppm = node.ppm(in: 0...Int64(RolloutPlan.fullWeightPPM)) {
+            if ppm >= Int64(RolloutPlan.fullWeightPPM) / 2 {
+                node.fail("holdback \(node.quoted) must be below 50 %: it is the baseline's share kept during the 100 % step (e.g. 5%), or 0 to judge that step by absolute limits only")
+            } else {
+                policy.holdbackPPM = UInt32(ppm)
+            }
+        }
+        policy.stratumMs = duration(root["stratum"], default: policy.stratumMs, positive: true)
+        let minBake = bake?.minDurationMs ?? 0
+        if let node = maxDuration {
+            let value = duration(node, default: EvidencePolicy.defaultMaxBakeMs, positive: true)
+            if value < minBake {
+                node.fail("bake.max_duration \(node.quoted) is shorter than bake.min_duration (\(DurationText.text(milliseconds: minBake))): a step cannot give up waiting for evidence before it has baked")
+            }
+            if let deadlineMs, value > deadlineMs {
+                node.fail("bake.max_duration \(node.quoted) is longer than progress_deadline (\(DurationText.text(milliseconds: deadlineMs))): the deadline would always act first; shorten it or the deadline")
+            }
+            policy.maxBakeMs = value
+        } else {
+            policy.maxBakeMs = Swift.max(minBake, Swift.min(EvidencePolicy.defaultMaxBakeMs, deadlineMs ?? .max))
+        }
+        return policy
     }
 
     // MARK: Scalars

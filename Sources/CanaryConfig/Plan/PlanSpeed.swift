@@ -8,7 +8,7 @@ import Yams
 /// is given the text, as an operator would give it).
 public enum PlanSpeed {
     static let durationPaths: [[String]] = [
-        ["bake", "min_duration"], ["analysis_window"], ["progress_deadline"],
+        ["bake", "min_duration"], ["bake", "max_duration"], ["analysis_window"], ["progress_deadline"], ["stratum"],
     ]
 
     /// The plan YAML with its durations divided by `speed` (unchanged at 1).

@@ -2,11 +2,18 @@
 ///
 /// Two kinds of evidence, on purpose:
 /// - **Relative** guards (a `tolerance`) run the one-sided mixture SPRT
-///   (`MixtureSPRT`) on counts accumulated since the rollout began. Looking
-///   after every window costs nothing in validity, so low traffic cannot
-///   cause a false rollback and a gross regression trips within seconds.
-///   The plan's alpha is split evenly over the relative guards (threshold
-///   k/alpha), so the whole rollout false-rolls-back with probability ≤ alpha.
+///   (`MixtureSPRT`) on a contrast summed over time strata — stretches with
+///   one split — so the arms are only ever compared over the same periods
+///   (``StratifiedContrast``: an outage that hits both versions is not the
+///   canary's fault). Looking after every window costs nothing in validity,
+///   so low traffic cannot cause a false rollback and a gross regression
+///   trips within seconds. The plan's alpha is split evenly over the
+///   relative guards (threshold k/alpha), so the whole rollout
+///   false-rolls-back with probability ≤ alpha. The same mixture, aimed the
+///   other way, gives an anytime-valid upper bound: where the plan asks for
+///   positive evidence (``EvidencePolicy``) a guard passes only once that
+///   bound shows the canary within tolerance, so a canary worse than
+///   allowed is advanced with probability ≤ 1 − `promote_confidence`.
 /// - **Absolute** limits (`max`/`min`) are hard: they trip at once over the
 ///   analysis window when at least `min_samples` are there.
 ///
@@ -23,6 +30,7 @@
 ///
 /// Each guard yields one verdict: `fail` if either kind trips, else
 /// `needMoreData` while an arm has fewer than `min_samples` since the start,
+/// else `needMoreData` while positive evidence is asked and not yet there,
 /// else `pass`.
 public struct Judge: Sendable {
     public let plan: RolloutPlan
@@ -67,15 +75,12 @@ public struct Judge: Sendable {
                 sentence: "\(unit) canary \(PercentText.sentence(recent)) over the last \(windowText) exceeds the limit \(PercentText.sentence(limit)) (\(rnC) requests)"))
         }
         if let tolerance = g.tolerance {
-            let result = MixtureSPRT.test(
-                canaryEvents: xC, canaryTotal: nC, baselineEvents: xB, baselineTotal: nB, scale: 1 + tolerance,
-                offset: g.margin, tau: g.mixtureSD)
-            let evidence = Evidence(
+            var evidence = Evidence(
                 guardName: g.name, metric: g.metric, kind: .sequential, canary: pC, baseline: pB, tolerance: tolerance,
-                margin: g.margin > 0 ? g.margin : nil, difference: result.difference, standardError: result.standardError, eValue: result.eValue,
-                threshold: plan.rejectionThreshold, canarySamples: nC, baselineSamples: nB,
-                sentence: "\(unit) canary \(PercentText.sentence(pC)) vs baseline \(PercentText.sentence(pB)), tolerance \(PercentText.sentence(tolerance))\(g.margin > 0 ? " + \(PercentText.sentence(g.margin))" : ""), \(eText(result.eValue))")
-            return conclude(g, evidence, samples: (nC, nB), unit: "requests")
+                margin: g.margin > 0 ? g.margin : nil, canarySamples: nC, baselineSamples: nB,
+                sentence: "\(unit) canary \(PercentText.sentence(pC)) vs baseline \(PercentText.sentence(pB)), tolerance \(PercentText.sentence(tolerance))\(g.margin > 0 ? " + \(PercentText.sentence(g.margin))" : "")")
+            let s = attachSequential(g, input, to: &evidence, baselineShare: pB)
+            return conclude(g, evidence, samples: (nC, nB), unit: "requests", sequential: s, input: input)
         }
         let evidence = Evidence(
             guardName: g.name, metric: g.metric, kind: .absolute, canary: share(rxC, rnC), limit: g.max,
@@ -119,18 +124,14 @@ public struct Judge: Sendable {
             let nominal = 1 - q
             let thresholdMicros = Self.micros((Double(input.baseline.latency.quantile(q)) * (1 + tolerance) + g.margin * 1000).rounded())
             let above = input.canary.latency.countAbove(micros: thresholdMicros)
-            let result = MixtureSPRT.test(
-                canaryEvents: above, canaryTotal: nC, baselineShare: nominal, baselineVariance: nominal * q,
-                baselineTotal: nB, scale: 1, offset: 0, tau: g.mixtureSD)
-            let evidence = Evidence(
+            var evidence = Evidence(
                 guardName: g.name, metric: g.metric, kind: .sequential, canary: canaryQ, baseline: baselineQ,
-                tolerance: tolerance, margin: g.margin > 0 ? g.margin : nil, difference: result.difference,
-                standardError: result.standardError, eValue: result.eValue, threshold: plan.rejectionThreshold,
-                canarySamples: nC, baselineSamples: nB,
-                sentence: "\(label) canary \(Format.ms(canaryQ)) vs baseline \(Format.ms(baselineQ)), tolerance \(PercentText.sentence(tolerance))\(g.margin > 0 ? " + \(Format.slack(g.margin))" : "") (\(PercentText.sentence(share(above, nC))) of canary requests above \(Format.ms(Double(thresholdMicros) / 1000)), nominal \(PercentText.sentence(nominal))), \(eText(result.eValue))")
+                tolerance: tolerance, margin: g.margin > 0 ? g.margin : nil, canarySamples: nC, baselineSamples: nB,
+                sentence: "\(label) canary \(Format.ms(canaryQ)) vs baseline \(Format.ms(baselineQ)), tolerance \(PercentText.sentence(tolerance))\(g.margin > 0 ? " + \(Format.slack(g.margin))" : "") (\(PercentText.sentence(share(above, nC))) of canary requests above \(Format.ms(Double(thresholdMicros) / 1000)), nominal \(PercentText.sentence(nominal)))")
+            let s = attachSequential(g, input, to: &evidence, baselineShare: nominal)
             // Fewer than ~1/(1−q) baseline samples cannot place the quantile.
             let needed = max(g.minSamples, UInt64((1 / nominal).rounded(.up)))
-            return conclude(g, evidence, samples: (nC, nB), unit: "requests", needed: needed)
+            return conclude(g, evidence, samples: (nC, nB), unit: "requests", needed: needed, sequential: s, input: input)
         }
         let evidence = Evidence(
             guardName: g.name, metric: g.metric, kind: .absolute,
@@ -165,18 +166,25 @@ public struct Judge: Sendable {
             guardName: g.name, metric: g.metric, kind: drop == nil ? .absolute : .sequential, canary: accC,
             baseline: accB, limit: g.min, tolerance: drop, canarySamples: nC, baselineSamples: nB,
             sentence: "accuracy canary \(PercentText.sentence(accC)) vs baseline \(PercentText.sentence(accB))")
-        if let drop {
-            let result = MixtureSPRT.test(
-                canaryEvents: nC - min(nC, input.canary.correctCount), canaryTotal: nC,
-                baselineEvents: nB - min(nB, input.baseline.correctCount), baselineTotal: nB, scale: 1, offset: drop,
-                tau: g.mixtureSD)
-            evidence.difference = result.difference
-            evidence.standardError = result.standardError
-            evidence.eValue = result.eValue
-            evidence.threshold = plan.rejectionThreshold
-            evidence.sentence += ", allowed drop \(Format.number(drop * 100)) points, \(eText(result.eValue))"
+        if let labeled = input.stepLabeled, let requests = input.stepRequests {
+            evidence.stepLabeled = labeled
+            evidence.stepRequests = requests
+            evidence.sentence += "; labeled this step: \(labeled) of \(requests) canary requests"
         }
-        return conclude(g, evidence, samples: (nC, nB), unit: "labeled outcomes")
+        var s: Sequential?
+        if drop != nil { s = attachSequential(g, input, to: &evidence, baselineShare: 1 - accB) }
+        // A step's own traffic must be covered by labels before accuracy
+        // evidence lets it advance: labels that arrived since it began.
+        if drop != nil, input.requiresEvidence, let labeled = input.stepLabeled, labeled < g.minSamples {
+            if let e = evidence.eValue, let threshold = evidence.threshold, e >= threshold {
+                return .fail(guardName: g.name, evidence: evidence)
+            }
+            evidence.awaitingEvidence = true
+            return .needMoreData(
+                what: "\(g.name) needs \(g.minSamples) canary labels this step, has \(labeled) (of \(input.stepRequests ?? 0) requests)",
+                evidence: evidence)
+        }
+        return conclude(g, evidence, samples: (nC, nB), unit: "labeled outcomes", sequential: s, input: input)
     }
 
     // MARK: Drift and data quality
@@ -228,7 +236,29 @@ public struct Judge: Sendable {
 
     // MARK: Helpers
 
-    func conclude(_ g: Guard, _ evidence: Evidence, samples: (UInt64, UInt64), unit: String, needed: UInt64? = nil) -> Verdict {
+    /// Fills the evidence's sequential fields from the stratified test.
+    func attachSequential(_ g: Guard, _ input: JudgeInput, to evidence: inout Evidence, baselineShare: Double) -> Sequential? {
+        evidence.threshold = plan.rejectionThreshold
+        guard let s = sequential(g, input) else {
+            evidence.eValue = 1
+            evidence.sentence += ", e-value 1 (no stratum with both arms yet)"
+            return nil
+        }
+        evidence.difference = s.difference
+        evidence.standardError = s.standardError
+        evidence.eValue = s.eValue
+        evidence.lowerBound = s.lower
+        evidence.upperBound = s.upper
+        evidence.confidence = plan.evidencePolicy.confidence
+        evidence.strata = s.strata
+        evidence.interval = intervalText(g, s, baselineShare: baselineShare)
+        if g.metric == .accuracy, let drop = g.tolerance { evidence.sentence += ", allowed drop \(Format.number(drop * 100)) points" }
+        evidence.sentence += ", \(eText(s.eValue)) over \(s.strata) \(s.strata == 1 ? "stratum" : "strata")"
+        return s
+    }
+
+    func conclude(_ g: Guard, _ evidence: Evidence, samples: (UInt64, UInt64), unit: String, needed: UInt64? = nil,
+                  sequential s: Sequential? = nil, input: JudgeInput? = nil) -> Verdict {
         if let e = evidence.eValue, let threshold = evidence.threshold, e >= threshold {
             return .fail(guardName: g.name, evidence: evidence)
         }
@@ -237,6 +267,22 @@ public struct Judge: Sendable {
             return .needMoreData(
                 what: "\(g.name) needs \(needed) \(unit) per arm, has canary \(samples.0), baseline \(samples.1)",
                 evidence: evidence)
+        }
+        // Positive evidence: the upper bound must show the canary within
+        // its tolerance before this step may advance.
+        if g.isRelative, let input, input.requiresEvidence {
+            guard let s, s.upper < 0 else {
+                var evidence = evidence
+                evidence.awaitingEvidence = true
+                var what = "\(g.name) not yet shown within tolerance: " + (evidence.interval ?? "no comparison yet")
+                if let s {
+                    let more = moreSamplesNeeded(s, tau: g.mixtureSD, canaryShare: input.canaryShare)
+                    evidence.moreSamplesNeeded = more
+                    what += more.map { "; needs ~\($0) more canary \(unit) at this split" }
+                        ?? (s.difference >= 0 ? "; the estimate itself is over the tolerance" : "; no concurrent baseline at this split")
+                }
+                return .needMoreData(what: what, evidence: evidence)
+            }
         }
         return .pass(evidence: evidence)
     }

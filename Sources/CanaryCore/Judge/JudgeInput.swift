@@ -1,16 +1,39 @@
 /// What the judge looks at: each arm's windows merged since the rollout
-/// began (for comparisons with the baseline) and over the analysis window
-/// (for absolute limits and ring loss).
+/// began (for display and drift), over the analysis window (for absolute
+/// limits and ring loss), and per time stratum (for the relative guards).
 public struct JudgeInput: Sendable, Equatable, Codable {
     public var baseline: Window
     public var canary: Window
     public var recentBaseline: Window
     public var recentCanary: Window
+    /// The relative guards' contrasts over the time strata closed so far, by
+    /// guard index. nil: no strata — `baseline` and `canary` are compared as
+    /// one stratum.
+    public var closedStrata: [StratifiedContrast]?
+    /// Both arms' windows in the stratum still open.
+    public var openBaseline: Window?
+    public var openCanary: Window?
+    /// Whether this step advances only on positive evidence.
+    public var requiresEvidence: Bool
+    /// The canary's share of the compared arms' traffic at the current split.
+    public var canaryShare: Double
+    /// The canary's labels and requests during the current step.
+    public var stepLabeled: UInt64?
+    public var stepRequests: UInt64?
 
-    public init(baseline: Window, canary: Window, recentBaseline: Window, recentCanary: Window) {
+    public init(baseline: Window, canary: Window, recentBaseline: Window, recentCanary: Window,
+                closedStrata: [StratifiedContrast]? = nil, openBaseline: Window? = nil, openCanary: Window? = nil,
+                requiresEvidence: Bool = false, canaryShare: Double = 0.1, stepLabeled: UInt64? = nil, stepRequests: UInt64? = nil) {
         self.baseline = baseline
         self.canary = canary
         self.recentBaseline = recentBaseline
         self.recentCanary = recentCanary
+        self.closedStrata = closedStrata
+        self.openBaseline = openBaseline
+        self.openCanary = openCanary
+        self.requiresEvidence = requiresEvidence
+        self.canaryShare = canaryShare
+        self.stepLabeled = stepLabeled
+        self.stepRequests = stepRequests
     }
 }

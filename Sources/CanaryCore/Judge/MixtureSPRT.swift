@@ -56,21 +56,64 @@ public enum MixtureSPRT {
         canaryEvents: UInt64, canaryTotal: UInt64, baselineShare: Double, baselineVariance: Double,
         baselineTotal: UInt64, scale: Double, offset: Double, tau: Double
     ) -> Result {
-        guard canaryTotal > 0, baselineTotal > 0, tau > 0 else {
+        guard tau > 0, let c = contrast(
+            canaryEvents: canaryEvents, canaryTotal: canaryTotal, baselineShare: baselineShare,
+            baselineVariance: baselineVariance, baselineTotal: baselineTotal, scale: scale, offset: offset)
+        else {
             return Result(difference: 0, standardError: .infinity.nextDown, eValue: 1)
         }
+        return Result(difference: c.difference, standardError: c.variance.squareRoot(),
+                      eValue: eValue(difference: c.difference, variance: c.variance, tau: tau))
+    }
+
+    /// θ̂ and its variance V under the null boundary, for one comparison (one
+    /// time stratum, or everything pooled); nil when an arm has no trials.
+    public static func contrast(
+        canaryEvents: UInt64, canaryTotal: UInt64, baselineShare: Double, baselineVariance: Double,
+        baselineTotal: UInt64, scale: Double, offset: Double
+    ) -> StratumContrast? {
+        guard canaryTotal > 0, baselineTotal > 0 else { return nil }
         let nC = Double(canaryTotal)
         let nB = Double(baselineTotal)
         let pC = Double(canaryEvents) / nC
         // The canary's share under the null boundary θ = 0.
         let nullShare = min(1 - 0.5 / (nC + 1), max(0.5 / (nC + 1), scale * baselineShare + offset))
         let variance = nullShare * (1 - nullShare) / nC + scale * scale * baselineVariance / nB
-        let theta = pC - scale * baselineShare - offset
+        return StratumContrast(difference: pC - scale * baselineShare - offset, variance: variance,
+                               canaryTotal: canaryTotal, baselineTotal: baselineTotal)
+    }
+
+    /// Λ for an estimate `difference` of variance `variance` (the closed form
+    /// above), capped at `maxEValue`.
+    public static func eValue(difference theta: Double, variance: Double, tau: Double) -> Double {
+        guard variance > 0, variance.isFinite, tau > 0 else { return 1 }
         let tau2 = tau * tau
         let logE = log(2) + log(normalCDF(theta * tau / (variance * (variance + tau2)).squareRoot()))
             + 0.5 * log(variance / (variance + tau2)) + theta * theta * tau2 / (2 * variance * (variance + tau2))
-        let e = logE >= log(maxEValue) ? maxEValue : exp(logE)
-        return Result(difference: theta, standardError: variance.squareRoot(), eValue: e)
+        return logE >= log(maxEValue) ? maxEValue : exp(logE)
+    }
+
+    /// The radius d of the anytime-valid one-sided confidence bounds θ̂ ± d at
+    /// `level` (e.g. 0.99): the same half-normal mixture, aimed at the other
+    /// side. For the upper bound, the test of "θ ≥ θ̂ + d" against smaller θ
+    /// is Λ evaluated at d; the bound is where that reaches 1 / (1 − level),
+    /// so P(θ ever exceeds the upper bound) ≤ 1 − level by Ville's inequality.
+    /// This is the duality of the sequential test: the guard fails exactly
+    /// when the lower bound at level 1 − 1/threshold is above 0.
+    public static func confidenceRadius(variance: Double, tau: Double, level: Double) -> Double {
+        guard variance > 0, variance.isFinite, tau > 0, level > 0, level < 1 else { return .infinity }
+        let target = 1 / (1 - level)
+        var low = 0.0
+        var high = variance.squareRoot()
+        while eValue(difference: high, variance: variance, tau: tau) < target {
+            high *= 2
+            if !high.isFinite { return .infinity }
+        }
+        for _ in 0..<60 {
+            let mid = (low + high) / 2
+            if eValue(difference: mid, variance: variance, tau: tau) < target { low = mid } else { high = mid }
+        }
+        return high
     }
 
     /// A binomial share against another binomial share.
@@ -84,6 +127,17 @@ public enum MixtureSPRT {
             canaryEvents: canaryEvents, canaryTotal: canaryTotal, baselineShare: Double(baselineEvents) / nB,
             baselineVariance: smoothedB * (1 - smoothedB), baselineTotal: baselineTotal, scale: scale, offset: offset,
             tau: tau)
+    }
+
+    /// `contrast` for a binomial share against another binomial share.
+    public static func binomialContrast(
+        canaryEvents: UInt64, canaryTotal: UInt64, baselineEvents: UInt64, baselineTotal: UInt64, scale: Double, offset: Double
+    ) -> StratumContrast? {
+        let nB = Double(max(1, baselineTotal))
+        let smoothedB = (Double(baselineEvents) + 0.5) / (nB + 1)
+        return contrast(
+            canaryEvents: canaryEvents, canaryTotal: canaryTotal, baselineShare: Double(baselineEvents) / nB,
+            baselineVariance: smoothedB * (1 - smoothedB), baselineTotal: baselineTotal, scale: scale, offset: offset)
     }
 
     static func normalCDF(_ z: Double) -> Double {

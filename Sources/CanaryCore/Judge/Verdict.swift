@@ -31,6 +31,27 @@ public struct Evidence: Sendable, Equatable, Hashable, Codable {
     public var threshold: Double?
     public var canarySamples: UInt64
     public var baselineSamples: UInt64
+    /// Anytime-valid bounds on θ (`difference`) at `confidence`: the guard
+    /// shows the canary within tolerance once `upperBound` < 0.
+    public var lowerBound: Double?
+    public var upperBound: Double?
+    public var confidence: Double?
+    /// Time strata the comparison combines (stretches with one split).
+    public var strata: Int?
+    /// The bounds in the guard's own terms.
+    public var interval: String?
+    /// Roughly how many more canary samples (requests or labels) at the
+    /// current split would show the canary within tolerance, when the
+    /// estimate is inside it but the bound is not yet.
+    public var moreSamplesNeeded: UInt64?
+    /// For accuracy: the canary's labels and requests that arrived during
+    /// the current step.
+    public var stepLabeled: UInt64?
+    public var stepRequests: UInt64?
+    /// True when the guard holds the step only for want of positive
+    /// evidence (the bound, or labels for the step's own traffic): what
+    /// `on_inconclusive` acts on at `bake.max_duration`.
+    public var awaitingEvidence: Bool?
     /// One line a human can read in the decision log.
     public var sentence: String
 

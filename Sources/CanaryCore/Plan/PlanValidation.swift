@@ -22,6 +22,13 @@ extension RolloutPlan {
         if staleAfterMs <= 0 { issues.append("stale_after must be positive") }
         if let deadline = progressDeadlineMs, deadline <= 0 { issues.append("progress_deadline must be positive") }
         if guards.isEmpty { issues.append("the plan has no guards") }
+        if let e = evidence {
+            if !(e.confidence >= 0.5 && e.confidence < 1) { issues.append("promote_confidence must be in [0.5, 1), got \(e.confidence)") }
+            if e.confirmFromPPM > Self.fullWeightPPM { issues.append("confirm_from \(e.confirmFromPPM) ppm is over 100 %") }
+            if e.holdbackPPM >= Self.fullWeightPPM / 2 { issues.append("holdback \(e.holdbackPPM) ppm must be below 50 %") }
+            if e.maxBakeMs < 0 { issues.append("bake.max_duration must be zero or positive") }
+            if e.stratumMs <= 0 { issues.append("stratum must be positive") }
+        }
         var names: Set<String> = []
         for g in guards {
             if !names.insert(g.name).inserted { issues.append("guard name \"\(g.name)\" is used twice") }

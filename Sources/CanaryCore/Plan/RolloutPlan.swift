@@ -44,12 +44,17 @@ public struct RolloutPlan: Sendable, Equatable, Hashable, Codable {
     /// will not advance on its data.
     public var staleAfterMs: Int64
     public var guards: [Guard]
+    /// Optional only so plans journaled before it decode (as `.legacy`);
+    /// read it through `evidencePolicy`.
+    public var evidence: EvidencePolicy?
+
+    public var evidencePolicy: EvidencePolicy { evidence ?? .legacy }
 
     public init(
         name: String? = nil, model: String, baseline: String, canary: String, stepsPPM: [UInt32], bake: Bake,
         analysisWindowMs: Int64 = 60_000, alpha: Double = 0.01, pauseBeforePPM: [UInt32] = [],
         onBreach: BreachAction = .rollback, progressDeadlineMs: Int64? = nil, staleAfterMs: Int64 = 5_000,
-        guards: [Guard]
+        guards: [Guard], evidence: EvidencePolicy = EvidencePolicy()
     ) {
         self.name = name ?? "\(model): \(baseline) → \(canary)"
         self.model = model
@@ -64,6 +69,7 @@ public struct RolloutPlan: Sendable, Equatable, Hashable, Codable {
         self.progressDeadlineMs = progressDeadlineMs
         self.staleAfterMs = staleAfterMs
         self.guards = guards
+        self.evidence = evidence
     }
 
     /// The e-value a relative guard must reach to fail: 1 / (alpha / k) for k

@@ -4,6 +4,8 @@
 struct ArmData: Sendable, Equatable, Codable {
     var cumulative: Window?
     var stepRequests: UInt64 = 0
+    /// Labels that arrived this step (optional: absent from older snapshots).
+    var stepLabeled: UInt64?
     var recent = SlidingWindowSum()
     var lastWindowAtMs: Int64?
 
@@ -16,6 +18,7 @@ struct ArmData: Sendable, Equatable, Codable {
             cumulative = window
         }
         stepRequests &+= window.requestCount
+        stepLabeled = (stepLabeled ?? 0) &+ window.labeledCount
         recent.append(window, at: ms)
         lastWindowAtMs = max(lastWindowAtMs ?? ms, ms)
     }

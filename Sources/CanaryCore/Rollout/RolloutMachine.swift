@@ -55,12 +55,23 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
     private var manualWeight = false
     /// Windows arrived since the last judgement.
     private var hasNewData = false
+    /// The relative guards' time strata (optional: absent from snapshots
+    /// journaled before strata; such a rollout starts them at its recovery,
+    /// its earlier data kept as one stratum).
+    var strata: Strata?
+    /// The bake time at which an inconclusive step applies
+    /// `on_inconclusive` (absent: `bake.max_duration`); a resume after an
+    /// inconclusive pause grants another `max_duration`.
+    private var inconclusiveAtMs: Int64?
 
     public init(plan: RolloutPlan) {
         self.plan = plan
     }
 
     // MARK: Observable state
+
+    var baselineCumulative: Window? { baselineData.cumulative }
+    var canaryCumulative: Window? { canaryData.cumulative }
 
     public var weightsPPM: [String: UInt32] {
         [plan.baseline: RolloutPlan.fullWeightPPM - canaryWeightPPM, plan.canary: canaryWeightPPM]
@@ -97,6 +108,7 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
             trim(now: now)
             guard phase != .pending else { return [] }
             if hasNewData {
+                closeStratumIfDue(at: now)
                 judge(now: now)
                 hasNewData = false
                 let breach = reactToFailures(now: now)
@@ -176,6 +188,7 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
             } else {
                 try canaryData.add(window, at: now)
             }
+            addToStratum(window, isCanary: window.version == plan.canary, at: now)
             hasNewData = true
         } catch {
             refusedWindows += 1
@@ -212,9 +225,13 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
         guard let template = baselineData.cumulative ?? canaryData.cumulative else { return }
         let baseline = baselineData.cumulative ?? Self.empty(like: template, version: plan.baseline)
         let canary = canaryData.cumulative ?? Self.empty(like: template, version: plan.canary)
+        let strata = self.strata ?? legacyStrata(at: now)
         let input = JudgeInput(
             baseline: baseline, canary: canary, recentBaseline: baselineData.recentMerged(like: baseline),
-            recentCanary: canaryData.recentMerged(like: canary))
+            recentCanary: canaryData.recentMerged(like: canary), closedStrata: strata.closed,
+            openBaseline: strata.baseline, openCanary: strata.canary, requiresEvidence: requiresEvidence,
+            canaryShare: Double(canaryWeightPPM) / Double(RolloutPlan.fullWeightPPM),
+            stepLabeled: canaryData.stepLabeled ?? 0, stepRequests: canaryData.stepRequests)
         latestVerdicts = Judge(plan: plan).evaluate(input)
     }
 
@@ -259,20 +276,39 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
         }
         if !staleAgents.isEmpty { waiting.append("stale agents: \(staleAgents.joined(separator: ", "))") }
         if latestVerdicts.isEmpty { waiting.append("no verdict yet") }
+        var evidenceWaiting: [String] = []
         for verdict in latestVerdicts {
             switch verdict {
+            case .needMoreData(let what, let evidence) where evidence.awaitingEvidence == true: evidenceWaiting.append(what)
             case .needMoreData(let what, _): waiting.append(what)
             case .fail(let name, _): waiting.append("guard \(name) failing")
             case .pass: break
             }
         }
-        waitingFor = waiting
+        waitingFor = waiting + evidenceWaiting
 
         let stepBake = BakeTime(bakedMs: baked, stoppedMs: stepStoppedMs ?? 0, downMs: stepDownMs ?? 0)
+        var inconclusive = false
+        if waiting.isEmpty, !evidenceWaiting.isEmpty {
+            let policy = plan.evidencePolicy
+            guard baked >= Swift.max(plan.bake.minDurationMs, inconclusiveAtMs ?? policy.maxBakeMs) else { return [] }
+            let why = "\(Self.inconclusivePrefix) after \(stepBake.sentence) at \(PercentText.text(ppm: canaryWeightPPM)): " + evidenceWaiting.joined(separator: "; ")
+            let evidence = latestVerdicts.map(\.evidence)
+            switch policy.onInconclusive {
+            case .pause: return [pause(at: now, reason: why + "; on_inconclusive: pause (resume to wait another max_duration, or promote/abort)", evidence: evidence, bake: stepBake)]
+            case .rollback: return [finish(.rolledBack, action: .rollback, at: now, reason: why + "; on_inconclusive: rollback", evidence: evidence, bake: stepBake)]
+            case .advance: inconclusive = true
+            }
+        }
         if waiting.isEmpty {
             let evidence = latestVerdicts.map(\.evidence)
             let current = PercentText.text(ppm: canaryWeightPPM)
-            let reason = "step \(current) baked \(stepBake.sentence) with \(canaryData.stepRequests) canary and \(baselineData.stepRequests) baseline requests; all guards pass"
+            let shown = inconclusive
+                ? "advanced without positive evidence (on_inconclusive: advance): " + evidenceWaiting.joined(separator: "; ")
+                : requiresEvidence && plan.guards.contains(where: \.isRelative)
+                    ? "all guards pass, each relative guard shown within tolerance at \(Format.number(plan.evidencePolicy.confidence * 100)) %"
+                    : "all guards pass"
+            let reason = "step \(current) baked \(stepBake.sentence) with \(canaryData.stepRequests) canary and \(baselineData.stepRequests) baseline requests; \(shown)"
             let next = stepIndex + 1
             if next >= plan.stepsPPM.count {
                 return [finish(.promoted, action: .promote, at: now, reason: reason, evidence: evidence, bake: stepBake)]
@@ -315,7 +351,13 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
                 return [enter(step: step, at: now, action: .resume, reason: "operator resumed from a manual weight")]
             }
             phase = .progressing
-            if let pausedAt = pausedAtMs, let start = stepStartedAtMs { stepStartedAtMs = start + (now - pausedAt) }
+            if let pausedAt = pausedAtMs, let start = stepStartedAtMs {
+                stepStartedAtMs = start + (now - pausedAt)
+                // Resumed after an inconclusive pause: another max_duration to show it.
+                if pauseReason?.hasPrefix(Self.inconclusivePrefix) == true {
+                    inconclusiveAtMs = (pausedAt - start) + plan.evidencePolicy.maxBakeMs
+                }
+            }
             pausedAtMs = nil
             deadlineStartMs = now
             pauseReason = nil
@@ -325,6 +367,7 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
         case .abort:
             return [finish(.aborted, action: .abort, at: now, reason: "operator aborted")]
         case .setWeight(let ppm):
+            closeStratum(at: now)
             canaryWeightPPM = ppm
             manualWeight = true
             atGate = false
@@ -351,6 +394,11 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
         stepDownMs = nil
         baselineData.stepRequests = 0
         canaryData.stepRequests = 0
+        baselineData.stepLabeled = 0
+        canaryData.stepLabeled = 0
+        inconclusiveAtMs = nil
+        closeStratum(at: now)
+        canaryWeightPPM = heldBack(plan.stepsPPM[step])
         waitingFor = []
         return decision(action, at: now, reason: reason, evidence: evidence, bake: bake)
     }
@@ -364,6 +412,7 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
 
     private mutating func finish(_ terminal: RolloutPhase, action: DecisionAction, at now: Int64, reason: String, evidence: [Evidence] = [],
                                  bake: BakeTime? = nil) -> Decision {
+        closeStratum(at: now)
         phase = terminal
         canaryWeightPPM = terminal == .promoted ? RolloutPlan.fullWeightPPM : 0
         waitingFor = []

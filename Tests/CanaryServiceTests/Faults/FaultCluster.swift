@@ -210,10 +210,13 @@ func faultPlan(model: String, steps: String, bake: String = "1s", extra: String 
     steps: \(steps)
     bake:
       min_duration: \(bake)
+      max_duration: \(bake)
       min_samples_per_arm: 50
     analysis_window: 5s
     alpha: 0.01
     on_breach: rollback
+    # These tests are about faults, not evidence: advance once baked.
+    on_inconclusive: advance
     stale_after: 2s
     guards:
       - metric: error_rate

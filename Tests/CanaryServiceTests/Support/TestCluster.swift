@@ -182,10 +182,13 @@ func fastPlan(model: String, steps: String = "[10%, 50%, 100%]", bake: String = 
     steps: \(steps)
     bake:
       min_duration: \(bake)
+      max_duration: \(bake)
       min_samples_per_arm: \(samples)
     analysis_window: 5s
     alpha: 0.01
     on_breach: rollback
+    # These tests are about faults, not evidence: advance once baked.
+    on_inconclusive: advance
     stale_after: 2s
     guards:
       - metric: error_rate
