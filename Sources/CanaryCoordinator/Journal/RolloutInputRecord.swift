@@ -52,8 +52,9 @@ public struct RolloutInputRecord: Codable, Sendable, Equatable, FetchableRecord,
         }
         for (event, wallMs) in inputs {
             if case .tick(let t) = event {
-                if let run = ticks {
-                    ticks = (run.first, run.wallMs, run.steps + [t - run.last], t)
+                if let last = ticks?.last {
+                    ticks?.steps.append(t - last)
+                    ticks?.last = t
                 } else {
                     ticks = (t, wallMs, [0], t)
                 }
