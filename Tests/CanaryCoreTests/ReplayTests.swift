@@ -24,10 +24,10 @@ struct ReplayTests {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    @Test func healthyTraceIsPromotedAndOutputIsDeterministic() {
+    @Test func healthyTraceIsPromotedAndOutputIsDeterministic() throws {
         let csv = Self.trace()
-        let first = TraceReplayer(plan: Self.plan).run(csv: csv)
-        let second = TraceReplayer(plan: Self.plan).run(csv: csv)
+        let first = try TraceReplayer(plan: Self.plan).run(csv: csv)
+        let second = try TraceReplayer(plan: Self.plan).run(csv: csv)
         #expect(first.outcome == .promoted)
         #expect(first.decisions.map(\.action) == [.advance, .advance, .promote])
         #expect(ReplayOutput.lines(for: first) == ReplayOutput.lines(for: second))
@@ -37,15 +37,15 @@ struct ReplayTests {
         #expect(lines.last?.contains(#""outcome":"promoted""#) == true)
     }
 
-    @Test func badCanaryIsRolledBack() {
-        let result = TraceReplayer(plan: Self.plan).run(csv: Self.trace(canaryErrorRate: 0.3))
+    @Test func badCanaryIsRolledBack() throws {
+        let result = try TraceReplayer(plan: Self.plan).run(csv: Self.trace(canaryErrorRate: 0.3))
         #expect(result.outcome == .rolledBack)
         #expect(result.decisions.last?.action == .rollback)
         #expect(ReplayOutput.lines(for: result).last?.contains(#""outcome":"rolled_back""#) == true)
     }
 
-    @Test func requestsAreRoutedByTheStickyHash() {
-        let result = TraceReplayer(plan: Fixture.plan(steps: [100_000, 1_000_000], minDurationMs: 1_000_000)).run(csv: Self.trace(seconds: 10))
+    @Test func requestsAreRoutedByTheStickyHash() throws {
+        let result = try TraceReplayer(plan: Fixture.plan(steps: [100_000, 1_000_000], minDurationMs: 1_000_000)).run(csv: Self.trace(seconds: 10))
         let canary = result.machine.summaries["v2"]?.requests ?? 0
         let baseline = result.machine.summaries["v1"]?.requests ?? 0
         #expect(canary + baseline == 2000)
@@ -61,16 +61,16 @@ struct ReplayTests {
         #expect(canary == expected)
     }
 
-    @Test func singleRowsAreUsedAsRecorded() {
+    @Test func singleRowsAreUsedAsRecorded() throws {
         var csv = "t_ms,key,version,latency_ms,status,prediction,label\n"
         for i in 0..<100 { csv += "\(i * 10),\(i),\(i % 2 == 0 ? "v1" : "v2"),5,ok,,\n" }
-        let result = TraceReplayer(plan: Self.plan).run(csv: csv)
+        let result = try TraceReplayer(plan: Self.plan).run(csv: csv)
         #expect(result.machine.summaries["v1"]?.requests == 50)
         #expect(result.machine.summaries["v2"]?.requests == 50)
         #expect(result.outcome == .inProgress)
     }
 
-    @Test func malformedRowsAreReportedWithTheirLine() {
+    @Test func malformedRowsAreReportedWithTheirLine() throws {
         let csv = """
             t_ms,key,version,latency_ms,status,prediction,label
             0,1,v1,5,ok,,
@@ -81,8 +81,9 @@ struct ReplayTests {
             40,6,v1
             50,7,v1,-1,ok,,
             60,8,v1,5,timeout,2,2
+            70,9,v2,5,ok,,
             """
-        let result = TraceReplayer(plan: Self.plan).run(csv: csv)
+        let result = try TraceReplayer(plan: Self.plan).run(csv: csv)
         #expect(result.issues.map(\.line) == [3, 4, 5, 6, 7, 8])
         #expect(result.issues[1].message.contains("status \"maybe\""))
         #expect(result.machine.summaries["v1"]?.requests == 2)
@@ -90,8 +91,8 @@ struct ReplayTests {
     }
 
     @Test func headerIsRequired() {
-        let (rows, issues) = TraceCSV.parse("a,b,c\n1,2,3\n")
-        #expect(rows.isEmpty)
-        #expect(issues.first?.line == 1)
+        #expect(throws: TraceIssue(line: 1, message: "the header lacks t_ms, key, version, latency_ms, status, prediction, label (it has a,b,c); expected a header naming the columns t_ms,key,version,latency_ms,status,prediction,label (in any order; others are ignored)")) {
+            try TraceCSV.parse("a,b,c\n1,2,3\n")
+        }
     }
 }

@@ -28,9 +28,10 @@ final class CLIProcess: Sendable {
         return canary
     }
 
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// Runs `executable` (the built `canary` unless told) with `arguments`.
+    init(_ arguments: [String], environment: [String: String] = [:], executable: URL? = nil) throws {
         let process = Process()
-        process.executableURL = try Self.executable()
+        process.executableURL = try executable ?? Self.executable()
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["CANARY_COORDINATOR"] = nil
@@ -79,6 +80,11 @@ final class CLIProcess: Sendable {
     /// Runs `canary ARGS` to completion.
     static func run(_ arguments: [String], environment: [String: String] = [:], limit: Duration = .seconds(30)) async throws -> CLIResult {
         try await CLIProcess(arguments, environment: environment).result(limit: limit)
+    }
+
+    /// `python3 ARGS` to completion (for files written by Python's own modules).
+    static func python(_ arguments: [String]) async throws -> CLIResult {
+        try await CLIProcess(["python3"] + arguments, executable: URL(fileURLWithPath: "/usr/bin/env")).result()
     }
 
     /// `canary rollout SUBCOMMAND … --coordinator URL`.

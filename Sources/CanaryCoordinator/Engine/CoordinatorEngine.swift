@@ -245,6 +245,7 @@ public actor CoordinatorEngine {
     /// dropped and memory put back as the journal has it (Durability.swift).
     func commit(now: Moment) -> [Outbound]? {
         guard !pending.isEmpty else { return [] }
+        pending.batch.inputs += registry.takeInputs()
         // Every commit carries the run clock: never behind a time it journals.
         pending.batch.meta[RunClock.journalKey] = Self.json(clock)
         do {

@@ -11,6 +11,8 @@ struct Decided: Sendable {
     let canary: String
     let rollout: RolloutView
     let nowMs: Int64
+    /// The same moment on the run clock, the machine's.
+    let runMs: Int64
 }
 
 /// Somewhere a decision goes: the journal batch and the route book take it
@@ -27,7 +29,7 @@ extension JournalBatch: DecisionSink {
         let decision = decided.event.decision
         events.append(EventRecord(rolloutID: decided.event.rolloutID, tMs: decision.atMs, kind: "decision",
                                   action: decision.action.rawValue, reason: decision.reason,
-                                  payloadJSON: CoordinatorEngine.json(decided.event)))
+                                  payloadJSON: CoordinatorEngine.json(decided.event), runMs: decided.runMs))
     }
 }
 

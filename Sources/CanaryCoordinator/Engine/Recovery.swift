@@ -132,10 +132,11 @@ struct Recovery {
                 // waited for forever (no transition would ever clear it).
                 if !machine.staleAgents.isEmpty {
                     logger.notice("rollout \(record.id): no longer waiting for agents that were stale before the restart (\(machine.staleAgents.prefix(8).joined(separator: ", "))); the fleet is rebuilt from the agents that speak now")
-                    _ = machine.handle(.staleAgents([], at: now.runMs))
                 }
                 registry.insert(RolloutEntry(id: record.id, planSource: record.planSource, createdMs: record.createdMs,
                                              updatedMs: now.wallMs, updatedRunMs: now.runMs, machine: machine, lastDecision: nil))
+                // Through the registry, so its input log says so too.
+                if !machine.staleAgents.isEmpty { _ = registry.handle(.staleAgents([], at: now.runMs), id: record.id, now: now) }
             } catch {
                 let sentence = "journal: rollout \(record.id) (\(record.model)) could not be resumed and is quarantined: \(error); its route table stays as journaled, every other rollout resumes"
                 logger.error("\(sentence)")

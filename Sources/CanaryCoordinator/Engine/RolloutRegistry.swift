@@ -8,6 +8,9 @@ import CanaryCore
 /// wall clock, for the people and the journal that read them.
 struct RolloutRegistry: Sendable {
     private(set) var entries: [String: RolloutEntry]
+    /// Every event an active machine handled since ``takeInputs()``, with
+    /// the wall clock's reading: journaled with the next commit (RolloutInputRecord).
+    private var inputs: [(id: String, event: RolloutEvent, wallMs: Int64)] = []
 
     init(_ entries: [String: RolloutEntry] = [:]) {
         self.entries = entries
@@ -48,6 +51,7 @@ struct RolloutRegistry: Sendable {
     /// The machine is mutated in place (optional chaining through the
     /// dictionary): a copy would duplicate its histograms on every window.
     mutating func handle(_ event: RolloutEvent, id: String, now: Moment) -> [Decided] {
+        if entries[id]?.machine.phase.isTerminal == false { inputs.append((id, event, now.wallMs)) }
         guard let decisions = entries[id]?.machine.handle(event), !decisions.isEmpty else { return [] }
         var decided: [Decided] = []
         entries[id]?.updatedMs = now.wallMs
@@ -58,9 +62,20 @@ struct RolloutRegistry: Sendable {
             guard let entry = entries[id] else { continue }
             let plan = entry.machine.plan
             decided.append(Decided(event: DecisionEvent(rolloutID: id, model: plan.model, decision: decision),
-                                   canary: plan.canary, rollout: RolloutView(entry: entry), nowMs: now.wallMs))
+                                   canary: plan.canary, rollout: RolloutView(entry: entry), nowMs: now.wallMs, runMs: now.runMs))
         }
         return decided
+    }
+
+    /// The journal rows for the events handled since the last call, per
+    /// rollout in order (a step's commit carries them; a failed commit
+    /// drops them with the step, as the machines are rebuilt without them).
+    mutating func takeInputs() -> [RolloutInputRecord] {
+        guard !inputs.isEmpty else { return [] }
+        var byRollout: [String: [(event: RolloutEvent, wallMs: Int64)]] = [:]
+        for input in inputs { byRollout[input.id, default: []].append((input.event, input.wallMs)) }
+        inputs.removeAll()
+        return byRollout.keys.sorted().flatMap { RolloutInputRecord.records(rolloutID: $0, inputs: byRollout[$0]!) }
     }
 
     /// A counted window goes to every active rollout of its model (ids of

@@ -38,7 +38,8 @@ public final class Journal: Sendable {
         }
     }
 
-    private static var migrator: DatabaseMigrator {
+    /// Internal for ``JournalArchive``, which checks a journal's schema against it.
+    static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.create(table: "meta") { t in
@@ -116,6 +117,21 @@ public final class Journal: Sendable {
         migrator.registerMigration("v5: departed epochs") { db in
             try db.alter(table: "dedupe") { t in t.add(column: "departedThrough", .integer) }
         }
+        // Everything each rollout's machine handled, kept for good (the window
+        // log is cleared at every snapshot), and each decision's run-clock
+        // time: what `canary replay --journal` feeds through another plan.
+        migrator.registerMigration("v6: rollout inputs") { db in
+            try db.create(table: "rollout_input") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("rolloutID", .text).notNull()
+                t.column("runMs", .integer).notNull()
+                t.column("wallMs", .integer).notNull()
+                t.column("kind", .text).notNull()
+                t.column("body", .blob).notNull()
+            }
+            try db.create(index: "rollout_input_rollout", on: "rollout_input", columns: ["rolloutID", "id"])
+            try db.alter(table: "event") { t in t.add(column: "runMs", .integer) }
+        }
         return migrator
     }
 
@@ -150,6 +166,7 @@ public final class Journal: Sendable {
                     try db.execute(sql: "DELETE FROM window_log WHERE rolloutID = ?", arguments: [id])
                 }
                 for record in batch.windowLog { try record.insert(db) }
+                for record in batch.inputs { try record.insert(db) }
                 for mark in batch.forgottenDedupe {
                     try db.execute(sql: "DELETE FROM dedupe WHERE agentID = ? AND agentEpoch = ?", arguments: [mark.agentID, mark.agentEpoch])
                 }

@@ -14,6 +14,8 @@ public struct JournalBatch: Sendable {
     public var windowLog: [WindowLogRecord] = []
     /// Rollouts snapshotted in this batch: their window logs are dropped first.
     public var clearWindowLogs: Set<String> = []
+    /// What the rollouts' machines handled since the last commit (RolloutInputRecord).
+    public var inputs: [RolloutInputRecord] = []
     /// Values of the key/value table to set (the run clock rides on every commit).
     public var meta: [String: String] = [:]
 
@@ -21,6 +23,6 @@ public struct JournalBatch: Sendable {
 
     public var isEmpty: Bool {
         rollouts.isEmpty && events.isEmpty && aggregates.isEmpty && dedupe.isEmpty && forgottenDedupe.isEmpty && routes.isEmpty
-            && windowLog.isEmpty && clearWindowLogs.isEmpty
+            && windowLog.isEmpty && clearWindowLogs.isEmpty && inputs.isEmpty
     }
 }

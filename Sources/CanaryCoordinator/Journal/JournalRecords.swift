@@ -57,9 +57,14 @@ public struct EventRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     public var reason: String
     /// JSON: the weights, verdicts and numbers behind the event.
     public var payloadJSON: String
+    /// A decision's time on the run clock (`tMs` is the wall clock's), the
+    /// clock its machine decided on. Nil for other kinds and before v6.
+    public var runMs: Int64?
 
-    public init(id: Int64? = nil, rolloutID: String?, tMs: Int64, kind: String, action: String, reason: String, payloadJSON: String) {
+    public init(id: Int64? = nil, rolloutID: String?, tMs: Int64, kind: String, action: String, reason: String, payloadJSON: String,
+                runMs: Int64? = nil) {
         self.id = id
+        self.runMs = runMs
         self.rolloutID = rolloutID
         self.tMs = tMs
         self.kind = kind

@@ -32,14 +32,34 @@ public struct TraceReplayer: Sendable {
         public var outcome: Outcome
         public var endMs: Int64
         public var issues: [TraceIssue]
+        /// Header columns replay does not use.
+        public var ignoredColumns: [String] = []
         public var machine: RolloutMachine
     }
 
-    public func run(csv: String) -> Result {
-        let (rows, issues) = TraceCSV.parse(csv)
-        var result = run(rows: rows)
-        result.issues = issues
+    /// Parses and replays a trace. Throws what leaves nothing to replay
+    /// (TraceCSV.parse) and a trace without the plan's versions.
+    public func run(csv: String) throws(TraceIssue) -> Result {
+        let parsed = try TraceCSV.parse(csv)
+        if let problem = versionProblem(in: parsed.rows) { throw TraceIssue(line: 0, message: problem) }
+        var result = run(rows: parsed.rows)
+        result.issues = parsed.issues
+        result.ignoredColumns = parsed.ignoredColumns
         return result
+    }
+
+    /// Why the trace cannot test this plan: it lacks the baseline's or the
+    /// canary's rows (it would replay to `in_progress` judging nothing).
+    public func versionProblem(in rows: [TraceRow]) -> String? {
+        let versions = Set(rows.map(\.version))
+        let listed = versions.sorted().joined(separator: ", ")
+        let has = "the trace has \(versions.count == 1 ? "version" : "versions") \(listed)"
+        switch (versions.contains(plan.baseline), versions.contains(plan.canary)) {
+        case (true, true): return nil
+        case (false, false): return "\(has); the plan names baseline \(plan.baseline) and canary \(plan.canary), neither of which occurs in it"
+        case (false, true): return "\(has) but no row of the plan's baseline \(plan.baseline); nothing to compare the canary \(plan.canary) with"
+        case (true, false): return "\(has) but no row of the plan's canary \(plan.canary); nothing to judge against the baseline \(plan.baseline)"
+        }
     }
 
     public func run(rows unsorted: [TraceRow]) -> Result {
@@ -84,13 +104,7 @@ public struct TraceReplayer: Sendable {
             i = j
         }
         closeWindows(upTo: nextBoundary)
-        let outcome: Outcome = switch machine.phase {
-        case .promoted: .promoted
-        case .rolledBack: .rolledBack
-        case .paused: .paused
-        case .aborted: .aborted
-        case .pending, .progressing: .inProgress
-        }
+        let outcome = Outcome(machine.phase)
         let endMs = decisions.last.map { max($0.atMs, nextBoundary) } ?? nextBoundary
         return Result(decisions: decisions, outcome: outcome, endMs: machine.phase.isTerminal ? decisions.last!.atMs : endMs, issues: [], machine: machine)
     }
