@@ -7,13 +7,12 @@ enum RolloutArm: String, Sendable {
 
 extension RolloutMachine {
     /// The arm the relative guards compare the canary with, and its name in
-    /// the evidence: the control while it has traffic (a plan with a control,
-    /// the canary below 50 %), else the baseline. The one place this is
-    /// chosen.
+    /// the evidence: the control for a plan with one — at every step, even
+    /// at 100 % where it has no traffic left: its data share the canary's
+    /// history of load, the primary's do not (RolloutPlan+Control) — else
+    /// the baseline. The one place this is chosen.
     var comparisonArm: (name: String, data: ArmData) {
-        if let controlData, plan.controlWeightPPM(canary: canaryWeightPPM) > 0 {
-            return (RolloutArm.control.rawValue, controlData)
-        }
+        if let controlData { return (RolloutArm.control.rawValue, controlData) }
         return (RolloutArm.baseline.rawValue, baselineData)
     }
 
