@@ -254,7 +254,7 @@ let package = Package(
         .testTarget(
             name: "CanaryServiceTests",
             dependencies: [
-                "CanaryAgent", "CanaryConfig", "CanaryCoordinator", "CanaryCLI", "CanaryCore", "CanaryWire", "CanaryShm",
+                "CanaryAgent", "CanaryConfig", "CanaryCoordinator", "CanaryCLI", "CanaryCore", "CanaryWire", "CanaryShm", "CanarySimulator",
                 "ZeroMQ", "CanaryAPI", "CanaryHTTP", .product(name: "Logging", package: "swift-log"),
                 // LoopLatencyProbe asks NIO's shared event loops how late they run.
                 .product(name: "NIOPosix", package: "swift-nio"),

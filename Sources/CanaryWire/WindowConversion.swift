@@ -34,6 +34,7 @@ extension Canary_V1_Window {
         ringLost = window.ringLost
         ringOverrun = window.ringOverrun
         unmatchedOutcomes = window.unmatchedCount
+        if window.control { role = .control }
     }
 }
 
@@ -189,6 +190,13 @@ extension CanaryCore.Window {
             requestCount: wire.requestCount, statuses: statuses, latency: latency,
             labeledCount: wire.labeledCount, correctCount: wire.correctCount,
             predictionCounts: predictions, scores: scores,
-            ringLost: wire.ringLost, ringOverrun: wire.ringOverrun, unmatchedCount: wire.unmatchedOutcomes)
+            ringLost: wire.ringLost, ringOverrun: wire.ringOverrun, unmatchedCount: wire.unmatchedOutcomes,
+            control: wire.role == .control)
     }
+}
+
+extension Canary_V1_RouteWeight {
+    /// What a router routes to: the pool (a control arm's label) when set,
+    /// else the version. The shm route page holds these labels.
+    public var routeLabel: String { pool.isEmpty ? version : pool }
 }

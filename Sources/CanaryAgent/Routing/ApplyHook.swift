@@ -27,7 +27,7 @@ public struct ApplyHook: Sendable {
 
     /// `v2=50000,v1=950000` (route order, ppm).
     public static func weightsText(_ table: Canary_V1_RouteTable) -> String {
-        table.weights.map { "\($0.version)=\($0.weightPpm)" }.joined(separator: ",")
+        table.weights.map { "\($0.routeLabel)=\($0.weightPpm)" }.joined(separator: ",")
     }
 
     public static func json(_ table: Canary_V1_RouteTable) -> String {
@@ -39,11 +39,14 @@ public struct ApplyHook: Sendable {
             let rolloutID: String
             let weightsPPM: [String: UInt32]
             let order: [String]
+            /// The version each route label runs (a control's label runs the baseline).
+            let versions: [String: String]
         }
         let body = Body(model: table.model, epoch: table.epoch, sequence: table.sequence, phase: table.phase.name,
                         rolloutID: table.rolloutID,
-                        weightsPPM: Dictionary(table.weights.map { ($0.version, $0.weightPpm) }, uniquingKeysWith: { $1 }),
-                        order: table.weights.map(\.version))
+                        weightsPPM: Dictionary(table.weights.map { ($0.routeLabel, $0.weightPpm) }, uniquingKeysWith: { $1 }),
+                        order: table.weights.map(\.routeLabel),
+                        versions: Dictionary(table.weights.map { ($0.routeLabel, $0.version) }, uniquingKeysWith: { $1 }))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return (try? encoder.encode(body)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"

@@ -62,7 +62,7 @@ extension Agent {
         guard action != .ignore else { return }
         let page = RouteTable(
             epoch: table.epoch, sequence: table.sequence, phase: Self.pagePhase(table.phase),
-            entries: table.weights.map { RouteEntry(version: $0.version, weightPPM: $0.weightPpm) })
+            entries: table.weights.map { RouteEntry(version: $0.routeLabel, weightPPM: $0.weightPpm) })
         do {
             // A shared page is written by the agent holding it; the others
             // follow the same tables (and take over: `claimRoutePage`).

@@ -70,7 +70,8 @@ public final class Agent: Service, Sendable {
         routePage = try RoutePage(name: config.routePageName, model: config.model, permissions: .ownerAndGroup)
         let builder = try WindowBuilder(
             agentID: config.agentID, agentEpoch: epoch, model: config.model, version: config.version,
-            intervalMs: config.windowMs, settings: config.histogram, scoreEdges: config.scoreBinEdges)
+            intervalMs: config.windowMs, settings: config.histogram, scoreEdges: config.scoreBinEdges,
+            control: config.role == "control")
         spool = WindowSpool(directory: config.spoolDirectory ?? WindowSpool.defaultDirectory(forRing: config.ringName))
         let labels = LabelJoin(horizonNs: config.labelHorizonMs * 1_000_000, maxPending: config.labelMaxPending)
         state = AgentState(builder: builder, labels: labels, unackedCapacity: config.unackedCapacity, unackedMaxBytes: config.spoolMaxBytes,

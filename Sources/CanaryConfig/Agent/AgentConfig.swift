@@ -12,7 +12,9 @@ public struct AgentConfig: Sendable, Equatable {
     public var replica: String = "0"
     public var model: String
     public var version: String
-    /// baseline | canary — informational; the plan decides roles.
+    /// baseline | canary | control. Baseline and canary are informational
+    /// (the plan decides them by version); control marks a replica of the
+    /// baseline version serving a plan's control arm: its windows say so.
     public var role: String = "baseline"
     /// POSIX shm name of the sample ring, e.g. /canary.fraud.v2.0.
     public var ringName: String
@@ -111,7 +113,7 @@ public struct AgentConfig: Sendable, Equatable {
                 node.fail("\(node.path) \(node.quoted) must be a power of two")
             }
         }
-        if let role = root["role"]?.oneOf(["baseline", "canary"]) { config.role = role }
+        if let role = root["role"]?.oneOf(["baseline", "canary", "control"]) { config.role = role }
         if let ms = root["window"]?.durationMs(in: 100...60_000) { config.windowMs = ms }
         if let coordinator = root.mapping("coordinator", allowed: ["router", "publisher"]) {
             if let router = coordinator["router"]?.endpoint() { config.coordinatorRouter = router }

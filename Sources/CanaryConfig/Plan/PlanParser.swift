@@ -18,7 +18,7 @@ extension RolloutPlan {
 /// the plan's own (they name the plan's concepts: steps, guards, bake).
 enum PlanParser {
     static let topKeys: Set<String> = [
-        "name", "model", "baseline", "canary", "steps", "bake", "analysis_window", "alpha", "pause_before",
+        "name", "model", "baseline", "canary", "control", "steps", "bake", "analysis_window", "alpha", "pause_before",
         "on_breach", "progress_deadline", "stale_after", "guards", "promote_confidence", "confirm_from", "on_inconclusive",
         "holdback", "stratum",
     ]
@@ -32,6 +32,7 @@ enum PlanParser {
         if let baseline, let canary, baseline == canary {
             root.fail(at: "canary", "canary and baseline must be different versions, both are \"\(canary)\"")
         }
+        let control = parseControl(root["control"], baseline: baseline, canary: canary)
         let issuesBeforeSteps = document.issueCount
         let steps = parseSteps(root)
         // A refused step is not missing from the steps a gate names.
@@ -73,7 +74,7 @@ enum PlanParser {
 
         guard let model, let baseline, let canary, let bake, !document.hasIssues else { return nil }
         let plan = RolloutPlan(
-            name: root["name"]?.string(), model: model, baseline: baseline, canary: canary, stepsPPM: steps,
+            name: root["name"]?.string(), model: model, baseline: baseline, canary: canary, control: control, stepsPPM: steps,
             bake: bake, analysisWindowMs: analysisWindow, alpha: alpha, pauseBeforePPM: pauseBefore,
             onBreach: onBreach, progressDeadlineMs: deadline, staleAfterMs: staleAfter, guards: guards, evidence: evidence)
         // Anything the node-level checks missed, reported without a line.

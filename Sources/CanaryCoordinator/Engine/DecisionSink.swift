@@ -9,6 +9,9 @@ struct Decided: Sendable {
     let event: DecisionEvent
     /// The rollout's canary version (its route goes first).
     let canary: String
+    /// The plan's control label and the baseline version it runs (its
+    /// route goes second), nil without a control.
+    var control: RouteBook.ControlPool?
     let rollout: RolloutView
     let nowMs: Int64
     /// The same moment on the run clock, the machine's.

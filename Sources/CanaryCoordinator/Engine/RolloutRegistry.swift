@@ -62,7 +62,8 @@ struct RolloutRegistry: Sendable {
             guard let entry = entries[id] else { continue }
             let plan = entry.machine.plan
             decided.append(Decided(event: DecisionEvent(rolloutID: id, model: plan.model, decision: decision),
-                                   canary: plan.canary, rollout: RolloutView(entry: entry), nowMs: now.wallMs, runMs: now.runMs))
+                                   canary: plan.canary, control: RouteBook.ControlPool(plan), rollout: RolloutView(entry: entry),
+                                   nowMs: now.wallMs, runMs: now.runMs))
         }
         return decided
     }

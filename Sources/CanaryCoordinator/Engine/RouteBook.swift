@@ -58,15 +58,11 @@ public struct RouteBook: Sendable {
 
     /// Sets the split of `model`; returns the new table when anything
     /// changed (weights, phase or rollout), nil when it is the same.
-    public mutating func update(model: String, rolloutID: String, phase: RolloutPhase, canary: String,
+    /// `weightsPPM` is keyed by route label: the versions, and a control's
+    /// label (`control`), whose entry runs the baseline version.
+    public mutating func update(model: String, rolloutID: String, phase: RolloutPhase, canary: String, control: ControlPool? = nil,
                                 weightsPPM: [String: UInt32], nowMs: Int64) -> RouteSplit? {
-        // Route order: canary first, so it owns [0, w) and grows sticky.
-        let ordered = weightsPPM.keys.sorted { lhs, rhs in
-            if lhs == canary { return true }
-            if rhs == canary { return false }
-            return lhs < rhs
-        }
-        let weights = ordered.map { RouteSplit.Weight(version: $0, weightPPM: weightsPPM[$0] ?? 0) }
+        let weights = Self.routeOrder(weightsPPM, canary: canary, control: control)
         if let current = decided[model], current.weights == weights, current.phase == phase, current.rolloutID == rolloutID {
             return nil
         }
@@ -101,7 +97,8 @@ extension RouteBook: DecisionSink {
     mutating func take(_ decided: Decided) {
         let decision = decided.event.decision
         if let table = update(model: decided.event.model, rolloutID: decided.event.rolloutID, phase: decision.phase,
-                              canary: decided.canary, weightsPPM: decision.weightsPPM, nowMs: decided.nowMs) {
+                              canary: decided.canary, control: decided.control, weightsPPM: decision.weightsPPM,
+                              nowMs: decided.nowMs) {
             changed.append(table)
         }
     }

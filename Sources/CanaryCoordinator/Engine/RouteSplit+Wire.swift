@@ -18,6 +18,7 @@ extension Canary_V1_RouteTable {
             var entry = Canary_V1_RouteWeight()
             entry.version = weight.version
             entry.weightPpm = weight.weightPPM
+            entry.pool = weight.pool ?? ""
             return entry
         }
         publishedMs = split.publishedMs
@@ -50,7 +51,7 @@ extension RouteSplit {
         }
         self.init(model: table.model, epoch: table.epoch, incarnation: table.incarnation, sequence: table.sequence, phase: phase,
                   rolloutID: table.rolloutID,
-                  weights: table.weights.map { Weight(version: $0.version, weightPPM: $0.weightPpm) },
+                  weights: table.weights.map { Weight(version: $0.version, weightPPM: $0.weightPpm, pool: $0.pool.isEmpty ? nil : $0.pool) },
                   publishedMs: table.publishedMs)
     }
 }

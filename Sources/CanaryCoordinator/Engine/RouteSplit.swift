@@ -6,13 +6,22 @@ import CanaryCore
 /// the edges (the wire in ``WireIntake``, the journal's stored JSON).
 public struct RouteSplit: Sendable, Equatable {
     public struct Weight: Sendable, Equatable {
+        /// The version the entry's replicas run.
         public var version: String
         public var weightPPM: UInt32
+        /// The pool routers send the share to when it is not the version's
+        /// own replicas: a plan's control label (the control runs the
+        /// baseline version). Nil: the version.
+        public var pool: String?
 
-        public init(version: String, weightPPM: UInt32) {
+        public init(version: String, weightPPM: UInt32, pool: String? = nil) {
             self.version = version
             self.weightPPM = weightPPM
+            self.pool = pool
         }
+
+        /// What routers route to (the shm route page's label).
+        public var label: String { pool ?? version }
     }
 
     public var model: String
@@ -24,7 +33,7 @@ public struct RouteSplit: Sendable, Equatable {
     public var sequence: UInt64
     public var phase: RolloutPhase
     public var rolloutID: String
-    /// Canary first, so it owns [0, w) and grows sticky.
+    /// Canary first, so it owns [0, w) and grows sticky; a control second.
     public var weights: [Weight]
     public var publishedMs: Int64
 

@@ -15,6 +15,9 @@ struct ServedVersions {
 
     /// model → version → agents.
     private(set) var models: [String: [String: Count]] = [:]
+    /// model → version → live agents with `role: control`: a plan's control
+    /// arm is routed to them alone.
+    private(set) var liveControls: [String: [String: Int]] = [:]
 
     init(_ agents: some Sequence<AgentStatus>) {
         for agent in agents where !agent.model.isEmpty && !agent.version.isEmpty {
@@ -22,6 +25,7 @@ struct ServedVersions {
                 models[agent.model, default: [:]][agent.version, default: Count()].stale += 1
             } else {
                 models[agent.model, default: [:]][agent.version, default: Count()].live += 1
+                if agent.role == "control" { liveControls[agent.model, default: [:]][agent.version, default: 0] += 1 }
             }
         }
     }
@@ -31,11 +35,15 @@ struct ServedVersions {
         (models[model] ?? [:]).filter { $0.value.live > 0 }.map { ($0.key, $0.value.live) }.sorted { $0.version < $1.version }
     }
 
-    /// Why `plan` cannot start yet (nil when both its versions have live
-    /// agents): the versions without any, and what the fleet serves instead.
+    /// Why `plan` cannot start yet (nil when both its versions, and a
+    /// control it names, have live agents): the versions without any, and
+    /// what the fleet serves instead.
     func missing(for plan: RolloutPlan) -> String? {
         let served = Dictionary(live(of: plan.model), uniquingKeysWith: +)
         let absent = [(plan.baseline, "the baseline"), (plan.canary, "the canary")].filter { served[$0.0] == nil }
+        if absent.isEmpty, let control = plan.control, liveControls[plan.model]?[plan.baseline] == nil {
+            return "no live agents of \(plan.model)/\(plan.baseline) with role: control (the control arm \(control)); the plan's control share would reach no replica — start control replicas of the baseline (agent role: control) or remove control: from the plan"
+        }
         guard !absent.isEmpty else { return nil }
         let named = absent.map { "\(plan.model)/\($0.0) (\($0.1))" }.joined(separator: " and ")
         return "no live agents of \(named); " + (models[plan.model] == nil ? unknownModel(plan.model) : known(plan, absent.map(\.0)))

@@ -44,7 +44,7 @@ public struct Judge: Sendable {
     }
 
     public func evaluate(_ g: Guard, _ input: JudgeInput) -> Verdict {
-        switch g.metric {
+        let verdict: Verdict = switch g.metric {
         case .errorRate: shareGuard(g, input, unit: "error rate") { ($0.modelErrors, $0.requestCount) }
         case .latencyOver:
             shareGuard(g, input, unit: "share over \(Format.ms(g.thresholdMs ?? 0))") { w in
@@ -55,6 +55,7 @@ public struct Judge: Sendable {
         case .predictionDrift: driftGuard(g, input)
         case .ringLoss: ringLossGuard(g, input)
         }
+        return verdict.compared(with: input.comparedArm)
     }
 
     // MARK: Shares where lower is better (error rate, share over a threshold)
@@ -78,7 +79,7 @@ public struct Judge: Sendable {
             var evidence = Evidence(
                 guardName: g.name, metric: g.metric, kind: .sequential, canary: pC, baseline: pB, tolerance: tolerance,
                 margin: g.margin > 0 ? g.margin : nil, canarySamples: nC, baselineSamples: nB,
-                sentence: "\(unit) canary \(PercentText.sentence(pC)) vs baseline \(PercentText.sentence(pB)), tolerance \(PercentText.sentence(tolerance))\(g.margin > 0 ? " + \(PercentText.sentence(g.margin))" : "")")
+                sentence: "\(unit) canary \(PercentText.sentence(pC)) vs \(input.comparedArm) \(PercentText.sentence(pB)), tolerance \(PercentText.sentence(tolerance))\(g.margin > 0 ? " + \(PercentText.sentence(g.margin))" : "")")
             let s = attachSequential(g, input, to: &evidence, baselineShare: pB)
             return conclude(g, evidence, samples: (nC, nB), unit: "requests", sequential: s, input: input)
         }
@@ -127,7 +128,7 @@ public struct Judge: Sendable {
             var evidence = Evidence(
                 guardName: g.name, metric: g.metric, kind: .sequential, canary: canaryQ, baseline: baselineQ,
                 tolerance: tolerance, margin: g.margin > 0 ? g.margin : nil, canarySamples: nC, baselineSamples: nB,
-                sentence: "\(label) canary \(Format.ms(canaryQ)) vs baseline \(Format.ms(baselineQ)), tolerance \(PercentText.sentence(tolerance))\(g.margin > 0 ? " + \(Format.slack(g.margin))" : "") (\(PercentText.sentence(share(above, nC))) of canary requests above \(Format.ms(Double(thresholdMicros) / 1000)), nominal \(PercentText.sentence(nominal)))")
+                sentence: "\(label) canary \(Format.ms(canaryQ)) vs \(input.comparedArm) \(Format.ms(baselineQ)), tolerance \(PercentText.sentence(tolerance))\(g.margin > 0 ? " + \(Format.slack(g.margin))" : "") (\(PercentText.sentence(share(above, nC))) of canary requests above \(Format.ms(Double(thresholdMicros) / 1000)), nominal \(PercentText.sentence(nominal)))")
             let s = attachSequential(g, input, to: &evidence, baselineShare: nominal)
             // Fewer than ~1/(1−q) baseline samples cannot place the quantile.
             let needed = max(g.minSamples, UInt64((1 / nominal).rounded(.up)))
@@ -165,7 +166,7 @@ public struct Judge: Sendable {
         var evidence = Evidence(
             guardName: g.name, metric: g.metric, kind: drop == nil ? .absolute : .sequential, canary: accC,
             baseline: accB, limit: g.min, tolerance: drop, canarySamples: nC, baselineSamples: nB,
-            sentence: "accuracy canary \(PercentText.sentence(accC)) vs baseline \(PercentText.sentence(accB))")
+            sentence: "accuracy canary \(PercentText.sentence(accC)) vs \(input.comparedArm) \(PercentText.sentence(accB))")
         if let labeled = input.stepLabeled, let requests = input.stepRequests {
             evidence.stepLabeled = labeled
             evidence.stepRequests = requests
@@ -199,7 +200,7 @@ public struct Judge: Sendable {
         let psi = Drift.psi(canary: c, baseline: b)
         let js = Drift.jensenShannon(canary: c, baseline: b)
         let what = g.source == .classes ? "prediction classes" : "score bins"
-        var sentence = "\(what) PSI \(Format.number(psi))\(g.psiMax.map { " (max \(Format.number($0)))" } ?? ""), JS \(Format.number(js))\(g.jsMax.map { " (max \(Format.number($0)))" } ?? "") over \(nC) canary and \(nB) baseline predictions"
+        var sentence = "\(what) PSI \(Format.number(psi))\(g.psiMax.map { " (max \(Format.number($0)))" } ?? ""), JS \(Format.number(js))\(g.jsMax.map { " (max \(Format.number($0)))" } ?? "") over \(nC) canary and \(nB) \(input.comparedArm) predictions"
         let psiTrips = g.psiMax.map { psi > $0 } ?? false
         let jsTrips = g.jsMax.map { js > $0 } ?? false
         let (value, limit) = psiTrips || g.jsMax == nil ? (psi, g.psiMax) : (js, g.jsMax)

@@ -1,6 +1,9 @@
 /// What the judge looks at: each arm's windows merged since the rollout
 /// began (for display and drift), over the analysis window (for absolute
 /// limits and ring loss), and per time stratum (for the relative guards).
+/// `baseline` is the arm the canary is compared with: the whole
+/// baseline, or the plan's control arm (``RolloutMachine/comparisonArm``),
+/// as `comparedWith` names it.
 public struct JudgeInput: Sendable, Equatable, Codable {
     public var baseline: Window
     public var canary: Window
@@ -21,7 +24,11 @@ public struct JudgeInput: Sendable, Equatable, Codable {
     public var stepLabeled: UInt64?
     public var stepRequests: UInt64?
 
-    public init(baseline: Window, canary: Window, recentBaseline: Window, recentCanary: Window,
+    /// "baseline" or "control"; nil (inputs encoded before it existed) is
+    /// the baseline.
+    public var comparedWith: String?
+
+    public init(baseline: Window, canary: Window, recentBaseline: Window, recentCanary: Window, comparedWith: String? = nil,
                 closedStrata: [StratifiedContrast]? = nil, openBaseline: Window? = nil, openCanary: Window? = nil,
                 requiresEvidence: Bool = false, canaryShare: Double = 0.1, stepLabeled: UInt64? = nil, stepRequests: UInt64? = nil) {
         self.baseline = baseline
@@ -35,5 +42,9 @@ public struct JudgeInput: Sendable, Equatable, Codable {
         self.canaryShare = canaryShare
         self.stepLabeled = stepLabeled
         self.stepRequests = stepRequests
+        self.comparedWith = comparedWith
     }
+
+    /// The name of the compared arm, as the evidence says it.
+    public var comparedArm: String { comparedWith ?? "baseline" }
 }

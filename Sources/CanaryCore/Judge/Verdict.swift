@@ -52,6 +52,10 @@ public struct Evidence: Sendable, Equatable, Hashable, Codable {
     /// evidence (the bound, or labels for the step's own traffic): what
     /// `on_inconclusive` acts on at `bake.max_duration`.
     public var awaitingEvidence: Bool?
+    /// Which arm filled the `baseline` numbers: "baseline", or "control"
+    /// when the plan has a control arm with traffic (nil in evidence
+    /// journaled before it was recorded: the baseline).
+    public var comparedWith: String?
     /// One line a human can read in the decision log.
     public var sentence: String
 
@@ -59,7 +63,7 @@ public struct Evidence: Sendable, Equatable, Hashable, Codable {
         guardName: String, metric: GuardMetric, kind: EvidenceKind, canary: Double? = nil, baseline: Double? = nil,
         limit: Double? = nil, tolerance: Double? = nil, margin: Double? = nil, difference: Double? = nil, standardError: Double? = nil,
         eValue: Double? = nil, threshold: Double? = nil, canarySamples: UInt64, baselineSamples: UInt64,
-        sentence: String
+        comparedWith: String? = nil, sentence: String
     ) {
         self.guardName = guardName
         self.metric = metric
@@ -75,6 +79,7 @@ public struct Evidence: Sendable, Equatable, Hashable, Codable {
         self.threshold = threshold
         self.canarySamples = canarySamples
         self.baselineSamples = baselineSamples
+        self.comparedWith = comparedWith
         self.sentence = sentence
     }
 }
@@ -88,6 +93,15 @@ public enum Verdict: Sendable, Equatable, Hashable, Codable {
     public var evidence: Evidence {
         switch self {
         case .pass(let e), .fail(_, let e), .needMoreData(_, let e): e
+        }
+    }
+
+    /// The same verdict, its evidence naming the arm it was compared with.
+    public func compared(with arm: String) -> Verdict {
+        switch self {
+        case .pass(var e): e.comparedWith = arm; return .pass(evidence: e)
+        case .fail(let name, var e): e.comparedWith = arm; return .fail(guardName: name, evidence: e)
+        case .needMoreData(let what, var e): e.comparedWith = arm; return .needMoreData(what: what, evidence: e)
         }
     }
 

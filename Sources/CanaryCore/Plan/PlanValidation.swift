@@ -7,6 +7,15 @@ extension RolloutPlan {
         if model.isEmpty { issues.append("model is empty") }
         if baseline.isEmpty || canary.isEmpty { issues.append("baseline and canary must be named") }
         if baseline == canary { issues.append("canary and baseline must be different versions, both are \"\(canary)\"") }
+        if let control {
+            if control.isEmpty { issues.append("control must be named") }
+            if control == baseline || control == canary {
+                issues.append("control \"\(control)\" must be a route label of its own, distinct from the baseline and canary versions")
+            }
+            if control.utf8.count > RolloutPlan.maxRouteLabelBytes {
+                issues.append("control \"\(control)\" is longer than the \(RolloutPlan.maxRouteLabelBytes) bytes a route label may have")
+            }
+        }
         if stepsPPM.isEmpty { issues.append("the plan has no steps") }
         for (i, step) in stepsPPM.enumerated() {
             if step == 0 { issues.append("step \(i + 1) is 0 %") }

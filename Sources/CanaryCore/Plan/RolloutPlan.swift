@@ -25,6 +25,13 @@ public struct RolloutPlan: Sendable, Equatable, Hashable, Codable {
     public var model: String
     public var baseline: String
     public var canary: String
+    /// The route label of the control arm — fresh replicas of the baseline
+    /// version (agents with `role: control`) that receive the canary's
+    /// share, so the relative guards compare two pools of the same size
+    /// and warmth (``RolloutMachine/comparisonArm``); nil = no control, the
+    /// canary is compared with the whole baseline. Absent from plans
+    /// journaled before it existed, which therefore decode without one.
+    public var control: String?
     /// Strictly increasing canary weights, each in (0, 1 000 000].
     public var stepsPPM: [UInt32]
     public var bake: Bake
@@ -51,7 +58,7 @@ public struct RolloutPlan: Sendable, Equatable, Hashable, Codable {
     public var evidencePolicy: EvidencePolicy { evidence ?? .legacy }
 
     public init(
-        name: String? = nil, model: String, baseline: String, canary: String, stepsPPM: [UInt32], bake: Bake,
+        name: String? = nil, model: String, baseline: String, canary: String, control: String? = nil, stepsPPM: [UInt32], bake: Bake,
         analysisWindowMs: Int64 = 60_000, alpha: Double = 0.01, pauseBeforePPM: [UInt32] = [],
         onBreach: BreachAction = .rollback, progressDeadlineMs: Int64? = nil, staleAfterMs: Int64 = 5_000,
         guards: [Guard], evidence: EvidencePolicy = EvidencePolicy()
@@ -60,6 +67,7 @@ public struct RolloutPlan: Sendable, Equatable, Hashable, Codable {
         self.model = model
         self.baseline = baseline
         self.canary = canary
+        self.control = control
         self.stepsPPM = stepsPPM
         self.bake = bake
         self.analysisWindowMs = analysisWindowMs

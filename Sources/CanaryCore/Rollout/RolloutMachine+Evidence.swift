@@ -38,9 +38,22 @@ extension RolloutMachine {
     /// every boundary, which a change over time turns into bias.
     mutating func closeStratumIfDue(at now: Int64) {
         guard var strata = self.strata,
-              strata.isDue(at: now, plan: plan, baselineHasTraffic: canaryWeightPPM < RolloutPlan.fullWeightPPM) else { return }
+              strata.isDue(at: now, plan: plan, baselineHasTraffic: comparedCanaryShare < 1) else { return }
         strata.close(at: now, judge: Judge(plan: plan))
         self.strata = strata
+    }
+
+    /// The arm the canary is compared with (``comparisonArm``).
+    var comparedArm: RolloutArm { plan.control != nil ? .control : .baseline }
+
+    /// The canary's share of the two compared arms' traffic at the current
+    /// split (1 when the compared arm gets none).
+    var comparedCanaryShare: Double {
+        let canary = Double(canaryWeightPPM)
+        let other = plan.control != nil
+            ? Double(plan.controlWeightPPM(canary: canaryWeightPPM))
+            : Double(RolloutPlan.fullWeightPPM - canaryWeightPPM)
+        return canary + other > 0 ? canary / (canary + other) : 1
     }
 
     /// Ends the open stratum (the split is about to change).
@@ -55,7 +68,7 @@ extension RolloutMachine {
     /// windows that arrived before the start).
     func legacyStrata(at now: Int64) -> Strata {
         var strata = Strata(openedAtMs: now, guards: plan.guards.count)
-        strata.baseline = baselineCumulative
+        strata.baseline = comparisonArm.data.cumulative
         strata.canary = canaryCumulative
         return strata
     }

@@ -3,7 +3,8 @@
 ///     pending → progressing(step) ⇄ paused → promoted | rolledBack | aborted
 ///
 /// It advances one step only when the step has baked (`bake.min_duration`
-/// and `bake.min_samples_per_arm` for every arm with traffic), every guard
+/// and `bake.min_samples_per_arm` for every arm with traffic, a control arm
+/// included — RolloutMachine+Control), every guard
 /// passes (not merely "no failure": `needMoreData` holds it), no agent is
 /// stale and each arm with traffic reported within `stale_after`. A failing
 /// guard applies `on_breach` at once (a data-quality failure — ring loss —
@@ -41,8 +42,11 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
     public private(set) var refusedWindows: UInt64 = 0
     public private(set) var lastRefusal: String?
 
-    private var baselineData = ArmData()
-    private var canaryData = ArmData()
+    private(set) var baselineData = ArmData()
+    private(set) var canaryData = ArmData()
+    /// The control arm, for a plan with one (nil otherwise, and in
+    /// snapshots journaled before controls existed).
+    private(set) var controlData: ArmData?
     private var pausedAtMs: Int64?
     /// Time the caller's clock left out during this step (optional: absent
     /// from snapshots journaled before it was kept).
@@ -66,6 +70,7 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
 
     public init(plan: RolloutPlan) {
         self.plan = plan
+        if plan.control != nil { controlData = ArmData() }
     }
 
     // MARK: Observable state
@@ -73,9 +78,8 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
     var baselineCumulative: Window? { baselineData.cumulative }
     var canaryCumulative: Window? { canaryData.cumulative }
 
-    public var weightsPPM: [String: UInt32] {
-        [plan.baseline: RolloutPlan.fullWeightPPM - canaryWeightPPM, plan.canary: canaryWeightPPM]
-    }
+    /// By route label: baseline, canary and the control if the plan has one.
+    public var weightsPPM: [String: UInt32] { plan.weightsPPM(canary: canaryWeightPPM) }
 
     /// How long the current step has baked by `now` (paused time
     /// excluded) and what was left out of it; nil outside a step.
@@ -90,6 +94,7 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
         var result: [String: VersionSummary] = [:]
         if let w = baselineData.cumulative { result[plan.baseline] = VersionSummary(w) }
         if let w = canaryData.cumulative { result[plan.canary] = VersionSummary(w) }
+        if let control = plan.control, let w = controlData?.cumulative { result[control] = VersionSummary(w) }
         return result
     }
 
@@ -157,7 +162,7 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
             return "step index \(stepIndex) is outside the plan's \(plan.stepsPPM.count) steps"
         }
         guard canaryWeightPPM <= RolloutPlan.fullWeightPPM else { return "canary weight \(canaryWeightPPM) ppm is over 100 %" }
-        for (name, arm) in [("baseline", baselineData), ("canary", canaryData)] {
+        for (name, arm) in [("baseline", baselineData), ("canary", canaryData), ("control", controlData ?? ArmData())] {
             for window in [arm.cumulative, arm.recent.sum].compactMap({ $0 }) {
                 if let problem = window.countsProblem() { return "the \(name) arm's data: \(problem)" }
             }
@@ -169,9 +174,8 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
     /// arm it belongs to), or nil; a window of another model or version
     /// is not this machine's concern.
     public func mergeProblem(_ window: Window) -> WindowError? {
-        guard window.model == plan.model else { return nil }
-        let arm = window.version == plan.baseline ? baselineData : window.version == plan.canary ? canaryData : nil
-        guard let cumulative = arm?.cumulative else { return nil }
+        guard window.model == plan.model, let arm = arm(of: window) else { return nil }
+        guard let cumulative = data(of: arm).cumulative else { return nil }
         do {
             try cumulative.checkMerge(with: window)
             return nil
@@ -181,14 +185,21 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
     }
 
     private mutating func ingest(_ window: Window, at now: Int64) {
-        guard window.model == plan.model, window.version == plan.baseline || window.version == plan.canary else { return }
+        guard window.model == plan.model else { return }
+        if let problem = controlProblem(window) {
+            refusedWindows += 1
+            lastRefusal = problem
+            return
+        }
+        guard let arm = arm(of: window) else { return }
         do {
-            if window.version == plan.baseline {
-                try baselineData.add(window, at: now)
-            } else {
-                try canaryData.add(window, at: now)
+            switch arm {
+            case .baseline: try baselineData.add(window, at: now)
+            case .canary: try canaryData.add(window, at: now)
+            case .control: try controlData?.add(window, at: now)
             }
-            addToStratum(window, isCanary: window.version == plan.canary, at: now)
+            // The strata hold the two arms the relative guards compare.
+            if arm == .canary || arm == comparedArm { addToStratum(window, isCanary: arm == .canary, at: now) }
             hasNewData = true
         } catch {
             refusedWindows += 1
@@ -200,6 +211,7 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
     private mutating func trim(now: Int64) {
         baselineData.trim(olderThan: now - plan.analysisWindowMs)
         canaryData.trim(olderThan: now - plan.analysisWindowMs)
+        controlData?.trim(olderThan: now - plan.analysisWindowMs)
     }
 
     static func empty(like template: Window, version: String? = nil) -> Window {
@@ -221,16 +233,18 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
         return w
     }
 
+    /// Relative guards compare the canary with ``comparisonArm``.
     private mutating func judge(now: Int64) {
-        guard let template = baselineData.cumulative ?? canaryData.cumulative else { return }
-        let baseline = baselineData.cumulative ?? Self.empty(like: template, version: plan.baseline)
+        let compared = comparisonArm
+        guard let template = compared.data.cumulative ?? canaryData.cumulative ?? baselineData.cumulative else { return }
+        let baseline = compared.data.cumulative ?? Self.empty(like: template, version: plan.baseline)
         let canary = canaryData.cumulative ?? Self.empty(like: template, version: plan.canary)
         let strata = self.strata ?? legacyStrata(at: now)
         let input = JudgeInput(
-            baseline: baseline, canary: canary, recentBaseline: baselineData.recentMerged(like: baseline),
-            recentCanary: canaryData.recentMerged(like: canary), closedStrata: strata.closed,
+            baseline: baseline, canary: canary, recentBaseline: compared.data.recentMerged(like: baseline),
+            recentCanary: canaryData.recentMerged(like: canary), comparedWith: compared.name, closedStrata: strata.closed,
             openBaseline: strata.baseline, openCanary: strata.canary, requiresEvidence: requiresEvidence,
-            canaryShare: Double(canaryWeightPPM) / Double(RolloutPlan.fullWeightPPM),
+            canaryShare: comparedCanaryShare,
             stepLabeled: canaryData.stepLabeled ?? 0, stepRequests: canaryData.stepRequests)
         latestVerdicts = Judge(plan: plan).evaluate(input)
     }
@@ -259,19 +273,16 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
         if baked < plan.bake.minDurationMs {
             waiting.append("bake \(baked / 1000) s of \(plan.bake.minDurationMs / 1000) s")
         }
-        let baselineHasTraffic = canaryWeightPPM < RolloutPlan.fullWeightPPM
         let minSamples = plan.bake.minSamplesPerArm
-        if canaryData.stepRequests < minSamples {
-            waiting.append("canary has \(canaryData.stepRequests) of \(minSamples) requests this step")
+        let arms = armsWithTraffic
+        for (name, _, arm) in arms where arm.stepRequests < minSamples {
+            waiting.append("\(name) has \(arm.stepRequests) of \(minSamples) requests this step")
         }
-        if baselineHasTraffic, baselineData.stepRequests < minSamples {
-            waiting.append("baseline has \(baselineData.stepRequests) of \(minSamples) requests this step")
-        }
-        for (version, arm, hasTraffic) in [(plan.canary, canaryData, true), (plan.baseline, baselineData, baselineHasTraffic)] where hasTraffic {
+        for (_, label, arm) in arms {
             if let last = arm.lastWindowAtMs {
-                if now - last > plan.staleAfterMs { waiting.append("no window from \(version) for \((now - last) / 1000) s") }
+                if now - last > plan.staleAfterMs { waiting.append("no window from \(label) for \((now - last) / 1000) s") }
             } else {
-                waiting.append("no window from \(version) yet")
+                waiting.append("no window from \(label) yet")
             }
         }
         if !staleAgents.isEmpty { waiting.append("stale agents: \(staleAgents.joined(separator: ", "))") }
@@ -308,7 +319,7 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
                 : requiresEvidence && plan.guards.contains(where: \.isRelative)
                     ? "all guards pass, each relative guard shown within tolerance at \(Format.number(plan.evidencePolicy.confidence * 100)) %"
                     : "all guards pass"
-            let reason = "step \(current) baked \(stepBake.sentence) with \(canaryData.stepRequests) canary and \(baselineData.stepRequests) baseline requests; \(shown)"
+            let reason = "step \(current) baked \(stepBake.sentence) with \(stepRequestsText); \(shown)"
             let next = stepIndex + 1
             if next >= plan.stepsPPM.count {
                 return [finish(.promoted, action: .promote, at: now, reason: reason, evidence: evidence, bake: stepBake)]
@@ -394,6 +405,7 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
         stepDownMs = nil
         baselineData.stepRequests = 0
         canaryData.stepRequests = 0
+        controlData?.stepRequests = 0
         baselineData.stepLabeled = 0
         canaryData.stepLabeled = 0
         inconclusiveAtMs = nil

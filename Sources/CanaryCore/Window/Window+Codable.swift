@@ -1,10 +1,10 @@
 /// Windows are journaled as JSON inside rollout machines; a journal written
 /// before a field existed must still load, so fields added later decode as
-/// zero when absent (`unmatchedCount`), and every other field is required.
+/// zero or false when absent (`unmatchedCount`, `control`), and every other field is required.
 extension Window: Codable {
     private enum CodingKeys: String, CodingKey {
         case agentID, agentEpoch, sequence, model, version, startMs, endMs, requestCount, statuses, latency
-        case labeledCount, correctCount, predictionCounts, scores, ringLost, ringOverrun, unmatchedCount
+        case labeledCount, correctCount, predictionCounts, scores, ringLost, ringOverrun, unmatchedCount, control
     }
 
     public init(from decoder: any Decoder) throws {
@@ -26,7 +26,8 @@ extension Window: Codable {
             scores: try c.decode(ScoreBins.self, forKey: .scores),
             ringLost: try c.decode(UInt64.self, forKey: .ringLost),
             ringOverrun: try c.decode(UInt64.self, forKey: .ringOverrun),
-            unmatchedCount: try c.decodeIfPresent(UInt64.self, forKey: .unmatchedCount) ?? 0)
+            unmatchedCount: try c.decodeIfPresent(UInt64.self, forKey: .unmatchedCount) ?? 0,
+            control: try c.decodeIfPresent(Bool.self, forKey: .control) ?? false)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -48,5 +49,6 @@ extension Window: Codable {
         try c.encode(ringLost, forKey: .ringLost)
         try c.encode(ringOverrun, forKey: .ringOverrun)
         try c.encode(unmatchedCount, forKey: .unmatchedCount)
+        try c.encode(control, forKey: .control)
     }
 }

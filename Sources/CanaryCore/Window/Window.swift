@@ -28,6 +28,13 @@ public struct Window: Sendable, Equatable {
     /// inference the agent still held (``LabelJoin``), or an outcome saying
     /// nothing. Not part of `labeledCount`.
     public var unmatchedCount: UInt64
+    /// Recorded by a control replica (an agent with `role: control`): the
+    /// window belongs to a rollout's control arm although its version is
+    /// the baseline's. Carried by every window, not looked up from the
+    /// agent's hello, so a window resent after a restart of either side is
+    /// still counted where it was recorded. A merge of control and other
+    /// windows is not a control window.
+    public var control: Bool
 
     public static let mergedAgentID = "*"
 
@@ -36,7 +43,7 @@ public struct Window: Sendable, Equatable {
         startMs: Int64, endMs: Int64, requestCount: UInt64 = 0, statuses: StatusCounts = StatusCounts(),
         latency: LatencyHistogram = LatencyHistogram(), labeledCount: UInt64 = 0, correctCount: UInt64 = 0,
         predictionCounts: [Int32: UInt64] = [:], scores: ScoreBins = .none, ringLost: UInt64 = 0, ringOverrun: UInt64 = 0,
-        unmatchedCount: UInt64 = 0
+        unmatchedCount: UInt64 = 0, control: Bool = false
     ) {
         self.agentID = agentID
         self.agentEpoch = agentEpoch
@@ -55,6 +62,7 @@ public struct Window: Sendable, Equatable {
         self.ringLost = ringLost
         self.ringOverrun = ringOverrun
         self.unmatchedCount = unmatchedCount
+        self.control = control
     }
 
     /// An empty window: the identity of `merge` for its (model, version,
@@ -86,6 +94,7 @@ public struct Window: Sendable, Equatable {
         try result.latency.merge(other.latency)
         try result.scores.merge(other.scores)
         if agentID != other.agentID { result.agentID = Window.mergedAgentID }
+        result.control = control && other.control
         result.agentEpoch = max(agentEpoch, other.agentEpoch)
         result.sequence = max(sequence, other.sequence)
         result.startMs = min(startMs, other.startMs)

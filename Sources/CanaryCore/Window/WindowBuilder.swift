@@ -13,6 +13,8 @@ public struct WindowBuilder: Sendable {
     public let intervalMs: Int64
     public let settings: HistogramSettings
     public let scoreEdges: [Float]
+    /// The agent serves a control arm: its windows say so (``Window/control``).
+    public let control: Bool
     public private(set) var nextSequence: UInt64
     /// Distinct prediction classes one window may count (the fleet's
     /// `limits.max_prediction_classes`): a ring writing thousands of class
@@ -28,7 +30,7 @@ public struct WindowBuilder: Sendable {
     public init(
         agentID: String, agentEpoch: UInt64 = 0, model: String, version: String, intervalMs: Int64 = 1000,
         settings: HistogramSettings = .fleetDefault, scoreEdges: [Float] = [], firstSequence: UInt64 = 1,
-        maxPredictionClasses: Int = WindowBounds.fleetDefault.maxPredictionClasses
+        maxPredictionClasses: Int = WindowBounds.fleetDefault.maxPredictionClasses, control: Bool = false
     ) throws(WindowError) {
         try settings.validate()
         _ = try ScoreBins(edges: scoreEdges)
@@ -39,6 +41,7 @@ public struct WindowBuilder: Sendable {
         self.intervalMs = max(1, intervalMs)
         self.settings = settings
         self.scoreEdges = scoreEdges
+        self.control = control
         self.nextSequence = firstSequence
         self.maxPredictionClasses = max(1, maxPredictionClasses)
     }
@@ -101,6 +104,7 @@ public struct WindowBuilder: Sendable {
             model: model, version: version, agentID: agentID, startMs: start, endMs: start + intervalMs,
             settings: settings, scoreEdges: scoreEdges)
         window.agentEpoch = agentEpoch
+        window.control = control
         return window
     }
 

@@ -76,17 +76,20 @@ final class DemoRun {
 
     func start() async throws {
         let counts = (baseline: options.replicas ?? scenario.replicas.baseline,
-                      canary: options.replicas ?? scenario.replicas.canary)
-        for (version, role, count) in [(plan.baseline, "baseline", counts.baseline), (plan.canary, "canary", counts.canary)] {
+                      canary: options.replicas ?? scenario.replicas.canary,
+                      control: plan.control == nil ? 0 : options.replicas ?? scenario.replicas.control)
+        for (version, role, count) in [(plan.baseline, "baseline", counts.baseline), (plan.canary, "canary", counts.canary),
+                                       (plan.baseline, "control", counts.control)] {
             for i in 0..<count {
-                let ring = "/canary-demo-\(runID).\(version).\(i)"
+                let ring = "/canary-demo-\(runID).\(role == "control" ? "control" : version).\(i)"
                 replicas.append(.init(version: version, role: role, index: i, ringName: ring,
                                       routePageName: ring + ".route", ringCapacity: 1 << 16))
             }
         }
         say("canary demo: scenario \(scenario.name) — \(scenario.description)")
         say("  plan: \(plan.baseline) → \(plan.canary), steps \(plan.stepsPPM.map { PercentText.text(ppm: $0) }.joined(separator: " → ")), guards \(plan.guards.map(\.name).joined(separator: ", "))")
-        say("  replicas: \(counts.baseline) × \(plan.baseline) (baseline), \(counts.canary) × \(plan.canary) (canary); traffic \(Int(rps)) req/s; speed \(speed)×; expected: \(scenario.expect.outcome)")
+        let control = counts.control > 0 ? ", \(counts.control) × \(plan.baseline) (control arm, routed as \(plan.control ?? ""))" : ""
+        say("  replicas: \(counts.baseline) × \(plan.baseline) (baseline), \(counts.canary) × \(plan.canary) (canary)\(control); traffic \(Int(rps)) req/s; speed \(speed)×; expected: \(scenario.expect.outcome)")
         say("  run directory (journal, logs): \(runDirectory)")
 
         let made = try await DemoKeys.make(executable: processes.executable, runDirectory: runDirectory, model: plan.model,
@@ -115,18 +118,22 @@ final class DemoRun {
 
     func agentName(_ i: Int) -> String { "agent \(replicas[i].version)#\(replicas[i].index)" }
 
-    func agentID(of replica: SimulationSpec.Replica) -> String { "demo-\(replica.version)-\(replica.index)" }
+    /// Control replicas run the baseline version: their role keeps ids apart.
+    func agentID(of replica: SimulationSpec.Replica) -> String {
+        "demo-\(replica.version)-\(replica.role == "control" ? "control-" : "")\(replica.index)"
+    }
 
     func startAgent(_ i: Int) throws {
         let r = replicas[i]
         guard let endpoints = processes.endpoints else { throw DemoError("an agent cannot start before the coordinator") }
-        let config = runDirectory + "/agent-\(r.version)-\(r.index).yaml"
+        let stem = runDirectory + "/agent-\(r.version)-\(r.role == "control" ? "control-" : "")\(r.index)"
+        let config = stem + ".yaml"
         let windowMs = max(100, scenario.window.milliseconds * 1_000 / Int64(speed * 1_000))
         let yaml = AgentConfigFile.yaml(agentID: agentID(of: r), model: plan.model, replica: r,
                                         windowMs: windowMs, coordinator: endpoints, curve: keys?.agent(agentID(of: r)))
         try yaml.write(toFile: config, atomically: true, encoding: .utf8)
         try processes.startAgent(i, name: agentName(i), configPath: config,
-                                 logPath: runDirectory + "/agent-\(r.version)-\(r.index).log")
+                                 logPath: stem + ".log")
     }
 
     func startSimulator() throws {
@@ -140,7 +147,7 @@ final class DemoRun {
         baseline.labelDelay = baseline.labelDelay.scaled(by: speed)
         canary.labelDelay = canary.labelDelay.scaled(by: speed)
         let spec = SimulationSpec(
-            model: plan.model, baseline: plan.baseline, canary: plan.canary, stepsPPM: plan.stepsPPM,
+            model: plan.model, baseline: plan.baseline, canary: plan.canary, control: plan.control, stepsPPM: plan.stepsPPM,
             replicas: replicas, rps: rps, keys: scenario.traffic.keys, baselineProfile: baseline,
             canaryProfile: canary, faults: faults, seed: UInt64.random(in: 1...UInt64.max),
             statusPath: simulatorStatusPath)

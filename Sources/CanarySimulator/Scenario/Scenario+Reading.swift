@@ -27,9 +27,10 @@ extension Scenario {
         inlinePlanLine = root["plan"]?.blockTextFirstLine
         planFile = root["plan_file"]?.string()
         var replicas = Replicas()
-        if let m = root.mapping("replicas", allowed: ["baseline", "canary"]) {
+        if let m = root.mapping("replicas", allowed: ["baseline", "canary", "control"]) {
             replicas.baseline = m["baseline"]?.integer(in: 1...256).map { Int($0) } ?? replicas.baseline
             replicas.canary = m["canary"]?.integer(in: 1...256).map { Int($0) } ?? replicas.canary
+            replicas.control = m["control"]?.integer(in: 0...256).map { Int($0) } ?? replicas.control
         }
         self.replicas = replicas
         var traffic = Traffic()
@@ -62,7 +63,7 @@ extension ScenarioDuration {
 extension ReplicaProfile {
     static let keys: Set<String> = [
         "latency_ms", "latency_sigma", "tail_probability", "tail_factor", "error_rate", "timeout_rate",
-        "client_error_rate", "classes", "accuracy", "label_share", "label_delay",
+        "client_error_rate", "classes", "accuracy", "label_share", "label_delay", "cold_slowdown", "warm_rps",
     ]
 
     /// Absent keys keep the healthy defaults.
@@ -79,6 +80,8 @@ extension ReplicaProfile {
         accuracy = m["accuracy"]?.number(in: 0...1) ?? accuracy
         labelShare = m["label_share"]?.number(in: 0...1) ?? labelShare
         labelDelay = m["label_delay"].flatMap(ScenarioDuration.init) ?? labelDelay
+        coldSlowdown = m["cold_slowdown"]?.number(in: 0...10) ?? coldSlowdown
+        warmRPS = m["warm_rps"]?.number(in: 0.001...1_000_000) ?? warmRPS
     }
 }
 

@@ -10,6 +10,9 @@ public struct Scenario: Sendable {
     public struct Replicas: Codable, Sendable, Hashable {
         public var baseline: Int = 2
         public var canary: Int = 2
+        /// Replicas of the baseline version serving the plan's control arm
+        /// (agent role control); only with a plan that names a control.
+        public var control: Int = 0
     }
 
     public struct Traffic: Codable, Sendable, Hashable {
@@ -73,6 +76,12 @@ public struct Scenario: Sendable {
         } catch {
             let issues = scenario.inlinePlanLine.map { inScenario(error.issues, text: text, firstLine: $0) } ?? error.issues
             throw ScenarioError("scenario \(path): the plan is invalid: \(PlanError(issues: issues))")
+        }
+        if plan.control == nil, scenario.replicas.control > 0 {
+            throw ScenarioError("scenario \(path): replicas.control is \(scenario.replicas.control) but the plan names no control; add control: true to the plan or remove replicas.control")
+        }
+        if plan.control != nil, scenario.replicas.control == 0 {
+            throw ScenarioError("scenario \(path): the plan names a control but replicas.control is 0; its share would reach no replica")
         }
         scenario.plan = source
         return (scenario, source, plan)

@@ -23,6 +23,9 @@ public struct SimulationSpec: Codable, Sendable {
     public var model: String
     public var baseline: String
     public var canary: String
+    /// The plan's control label: where the route page sends the control
+    /// arm's share (replicas of role control). Nil without a control.
+    public var control: String?
     public var stepsPPM: [UInt32]
     public var replicas: [Replica]
     public var rps: Double
@@ -35,12 +38,13 @@ public struct SimulationSpec: Codable, Sendable {
     /// Where the simulator writes its status (JSON, replaced atomically).
     public var statusPath: String
 
-    public init(model: String, baseline: String, canary: String, stepsPPM: [UInt32], replicas: [Replica], rps: Double,
+    public init(model: String, baseline: String, canary: String, control: String? = nil, stepsPPM: [UInt32], replicas: [Replica], rps: Double,
                 keys: Int, baselineProfile: ReplicaProfile, canaryProfile: ReplicaProfile, faults: [Fault], seed: UInt64,
                 statusPath: String) {
         self.model = model
         self.baseline = baseline
         self.canary = canary
+        self.control = control
         self.stepsPPM = stepsPPM
         self.replicas = replicas
         self.rps = rps

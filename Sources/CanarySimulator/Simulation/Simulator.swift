@@ -12,6 +12,8 @@ public final class Simulator {
     /// Every agent writes its own page; requests are spread over them the
     /// way a fleet of routers (one next to each replica) would take them.
     let pages: [RoutePage]
+    /// Replicas by route label: their version, or the plan's control
+    /// label for control replicas (which run the baseline version).
     let byVersion: [String: [Int]]
     var random: SimulationRandom
     var labels = LabelQueue()
@@ -29,7 +31,7 @@ public final class Simulator {
             replicas.append(try SyntheticReplica(spec: r, model: spec.model, profile: profile))
             pages.append(try RoutePage(name: r.routePageName, model: spec.model, permissions: .ownerAndGroup,
                                        readyTimeout: .seconds(2)))
-            byVersion[r.version, default: []].append(i)
+            byVersion[r.role == "control" ? spec.control ?? r.version : r.version, default: []].append(i)
         }
         self.replicas = replicas
         self.pages = pages
@@ -65,7 +67,7 @@ public final class Simulator {
                 nextReplica[version] = (slot + 1) % candidates.count
                 let index = candidates[slot % candidates.count]
                 let replica = replicas[index]
-                guard let predicted = replica.serve(key: key, random: &random) else { continue }
+                guard let predicted = replica.serve(key: key, nowNs: now, random: &random) else { continue }
                 if random.unit() < replica.profile.labelShare {
                     let delay = UInt64(replica.profile.labelDelay.milliseconds) * 1_000_000
                     labels.push(.init(dueNs: now + delay, replica: index, key: key, predicted: predicted,

@@ -9,6 +9,7 @@ final class SyntheticReplica {
     let recorder: SampleRecorder
     var profile: ReplicaProfile
     var stalled = false
+    var load = LoadMeter()
     /// Inference samples written (outcomes not included).
     private(set) var written: UInt64 = 0
 
@@ -20,13 +21,12 @@ final class SyntheticReplica {
             permissions: .ownerAndGroup, readyTimeout: .seconds(2)))
     }
 
-    /// Serves one request; returns the predicted class if a label is due
-    /// later, nil if nothing was recorded (stalled).
-    func serve(key: UInt64, random: inout SimulationRandom) -> Int32? {
+    /// Serves one request at `nowNs`; returns the predicted class if a
+    /// label is due later, nil if nothing was recorded (stalled). Its
+    /// latency depends on the load the replica has been under.
+    func serve(key: UInt64, nowNs: UInt64, random: inout SimulationRandom) -> Int32? {
         guard !stalled else { return nil }
-        var median = profile.latencyMs
-        if random.unit() < profile.tailProbability { median *= profile.tailFactor }
-        let latencyMs = median * exp(profile.latencySigma * random.normal())
+        let latencyMs = profile.drawLatencyMs(requestsPerSecond: load.served(atNs: nowNs), random: &random)
         let status: SampleStatus
         let draw = random.unit()
         if draw < profile.errorRate {

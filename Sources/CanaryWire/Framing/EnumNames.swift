@@ -5,6 +5,7 @@ extension Canary_V1_Role {
         case .unspecified, .UNRECOGNIZED: "unspecified"
         case .baseline: "baseline"
         case .canary: "canary"
+        case .control: "control"
         }
     }
 
@@ -12,6 +13,7 @@ extension Canary_V1_Role {
         switch name.lowercased() {
         case "baseline": self = .baseline
         case "canary": self = .canary
+        case "control": self = .control
         default: self = .unspecified
         }
     }

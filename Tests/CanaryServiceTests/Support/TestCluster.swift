@@ -88,8 +88,8 @@ final class RunningAgent: Sendable {
     static func start(model: String, version: String, coordinator: Coordinator.Endpoints,
                       windowMs: Int64 = 200, ringName: String? = nil, agentID: String? = nil,
                       curve: AgentCurveConfig? = nil, labelHorizonMs: Int64? = nil,
-                      labelMaxPending: Int? = nil) async throws -> RunningAgent {
-        let ring = ringName ?? "/" + Unique.name("ct.\(version).")
+                      labelMaxPending: Int? = nil, role: String? = nil) async throws -> RunningAgent {
+        let ring = ringName ?? "/" + Unique.name("ct.\(role ?? version).")
         var config = AgentConfig(agentID: agentID ?? Unique.name("agent-\(version)-"), model: model, version: version,
                                  ringName: ring, routePageName: ring + ".route")
         config.windowMs = windowMs
@@ -98,6 +98,7 @@ final class RunningAgent: Sendable {
         config.coordinatorPublisher = coordinator.publisher
         config.coordinatorTimeoutMs = 1_000
         config.curve = curve
+        if let role { config.role = role }
         if let labelHorizonMs { config.labelHorizonMs = labelHorizonMs }
         if let labelMaxPending { config.labelMaxPending = labelMaxPending }
         let agent = try Agent(config: config, logger: testLogger)

@@ -125,14 +125,17 @@ public nonisolated enum Canary_V1_MessageKind: SwiftProtobuf.Enum, Swift.CaseIte
 
 }
 
-/// What part an agent's replica plays in a rollout. Informational: the
-/// coordinator decides roles from the rollout plan (baseline and canary
-/// version labels), never from what an agent claims.
+/// What part an agent's replica plays in a rollout. Baseline and canary are
+/// informational: the coordinator decides them from the rollout plan (the
+/// version labels), never from what an agent claims. Control marks a replica
+/// of the baseline version that serves a plan's control arm (the canary's
+/// share, routed by the plan's control label); its windows carry it.
 public nonisolated enum Canary_V1_Role: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
   case unspecified // = 0
   case baseline // = 1
   case canary // = 2
+  case control // = 3
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -144,6 +147,7 @@ public nonisolated enum Canary_V1_Role: SwiftProtobuf.Enum, Swift.CaseIterable {
     case 0: self = .unspecified
     case 1: self = .baseline
     case 2: self = .canary
+    case 3: self = .control
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -153,6 +157,7 @@ public nonisolated enum Canary_V1_Role: SwiftProtobuf.Enum, Swift.CaseIterable {
     case .unspecified: return 0
     case .baseline: return 1
     case .canary: return 2
+    case .control: return 3
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -162,6 +167,7 @@ public nonisolated enum Canary_V1_Role: SwiftProtobuf.Enum, Swift.CaseIterable {
     .unspecified,
     .baseline,
     .canary,
+    .control,
   ]
 
 }
@@ -594,6 +600,15 @@ public nonisolated struct Canary_V1_Window: @unchecked Sendable {
     set {_uniqueStorage()._unmatchedOutcomes = newValue}
   }
 
+  /// The recording agent's role. ROLE_CONTROL: the window belongs to the
+  /// rollout's control arm although its version is the baseline's. On every
+  /// window (not only in Hello) so a window resent after a restart of either
+  /// side is counted in the arm it was recorded in.
+  public var role: Canary_V1_Role {
+    get {_storage._role}
+    set {_uniqueStorage()._role = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -762,6 +777,13 @@ public nonisolated struct Canary_V1_RouteWeight: Sendable {
   /// exactly 1,000,000.
   public var weightPpm: UInt32 = 0
 
+  /// The pool a router sends this share to when it is not the version's own
+  /// replicas: a plan's control label (the control arm runs the baseline
+  /// version). Empty: route to `version`. The route label (what the shm
+  /// route page holds and route(key) returns) is pool if set, else version;
+  /// labels are unique in a table.
+  public var pool: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -804,8 +826,9 @@ public nonisolated struct Canary_V1_RouteTable: Sendable {
 
   public var rolloutID: String = String()
 
-  /// At most 8 entries, in route order (canary first): a request key maps
-  /// to the first entry whose cumulative weight exceeds its bucket.
+  /// At most 8 entries, in route order (canary first, then a control, then
+  /// the rest): a request key maps to the first entry whose cumulative
+  /// weight exceeds its bucket.
   public var weights: [Canary_V1_RouteWeight] = []
 
   /// Unix time in milliseconds when the coordinator published it.
@@ -832,7 +855,7 @@ nonisolated extension Canary_V1_MessageKind: SwiftProtobuf._ProtoNameProviding {
 }
 
 nonisolated extension Canary_V1_Role: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ROLE_UNSPECIFIED\0\u{1}ROLE_BASELINE\0\u{1}ROLE_CANARY\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ROLE_UNSPECIFIED\0\u{1}ROLE_BASELINE\0\u{1}ROLE_CANARY\0\u{1}ROLE_CONTROL\0")
 }
 
 nonisolated extension Canary_V1_StatusClass: SwiftProtobuf._ProtoNameProviding {
@@ -1112,7 +1135,7 @@ nonisolated extension Canary_V1_Hello: SwiftProtobuf.Message, SwiftProtobuf._Mes
 
 nonisolated extension Canary_V1_Window: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Window"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}agent_id\0\u{3}agent_epoch\0\u{1}sequence\0\u{1}model\0\u{1}version\0\u{3}start_ms\0\u{3}end_ms\0\u{3}request_count\0\u{1}errors\0\u{1}latency\0\u{3}labeled_count\0\u{3}correct_count\0\u{3}prediction_classes\0\u{3}score_bin_edges\0\u{3}score_bins\0\u{3}ring_lost\0\u{3}ring_overrun\0\u{3}unmatched_outcomes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}agent_id\0\u{3}agent_epoch\0\u{1}sequence\0\u{1}model\0\u{1}version\0\u{3}start_ms\0\u{3}end_ms\0\u{3}request_count\0\u{1}errors\0\u{1}latency\0\u{3}labeled_count\0\u{3}correct_count\0\u{3}prediction_classes\0\u{3}score_bin_edges\0\u{3}score_bins\0\u{3}ring_lost\0\u{3}ring_overrun\0\u{3}unmatched_outcomes\0\u{1}role\0")
 
   fileprivate class _StorageClass {
     var _agentID: String = String()
@@ -1133,6 +1156,7 @@ nonisolated extension Canary_V1_Window: SwiftProtobuf.Message, SwiftProtobuf._Me
     var _ringLost: UInt64 = 0
     var _ringOverrun: UInt64 = 0
     var _unmatchedOutcomes: UInt64 = 0
+    var _role: Canary_V1_Role = .unspecified
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1161,6 +1185,7 @@ nonisolated extension Canary_V1_Window: SwiftProtobuf.Message, SwiftProtobuf._Me
       _ringLost = source._ringLost
       _ringOverrun = source._ringOverrun
       _unmatchedOutcomes = source._unmatchedOutcomes
+      _role = source._role
     }
   }
 
@@ -1197,6 +1222,7 @@ nonisolated extension Canary_V1_Window: SwiftProtobuf.Message, SwiftProtobuf._Me
         case 16: try { try decoder.decodeSingularUInt64Field(value: &_storage._ringLost) }()
         case 17: try { try decoder.decodeSingularUInt64Field(value: &_storage._ringOverrun) }()
         case 18: try { try decoder.decodeSingularUInt64Field(value: &_storage._unmatchedOutcomes) }()
+        case 19: try { try decoder.decodeSingularEnumField(value: &_storage._role) }()
         default: break
         }
       }
@@ -1263,6 +1289,9 @@ nonisolated extension Canary_V1_Window: SwiftProtobuf.Message, SwiftProtobuf._Me
       if _storage._unmatchedOutcomes != 0 {
         try visitor.visitSingularUInt64Field(value: _storage._unmatchedOutcomes, fieldNumber: 18)
       }
+      if _storage._role != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._role, fieldNumber: 19)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1290,6 +1319,7 @@ nonisolated extension Canary_V1_Window: SwiftProtobuf.Message, SwiftProtobuf._Me
         if _storage._ringLost != rhs_storage._ringLost {return false}
         if _storage._ringOverrun != rhs_storage._ringOverrun {return false}
         if _storage._unmatchedOutcomes != rhs_storage._unmatchedOutcomes {return false}
+        if _storage._role != rhs_storage._role {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1571,7 +1601,7 @@ nonisolated extension Canary_V1_Goodbye: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Canary_V1_RouteWeight: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RouteWeight"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{3}weight_ppm\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{3}weight_ppm\0\u{1}pool\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1581,6 +1611,7 @@ nonisolated extension Canary_V1_RouteWeight: SwiftProtobuf.Message, SwiftProtobu
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.version) }()
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.weightPpm) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.pool) }()
       default: break
       }
     }
@@ -1593,12 +1624,16 @@ nonisolated extension Canary_V1_RouteWeight: SwiftProtobuf.Message, SwiftProtobu
     if self.weightPpm != 0 {
       try visitor.visitSingularUInt32Field(value: self.weightPpm, fieldNumber: 2)
     }
+    if !self.pool.isEmpty {
+      try visitor.visitSingularStringField(value: self.pool, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Canary_V1_RouteWeight, rhs: Canary_V1_RouteWeight) -> Bool {
     if lhs.version != rhs.version {return false}
     if lhs.weightPpm != rhs.weightPpm {return false}
+    if lhs.pool != rhs.pool {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
