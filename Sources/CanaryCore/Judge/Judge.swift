@@ -46,6 +46,7 @@ public struct Judge: Sendable {
         case .accuracy: accuracyGuard(g, input)
         case .predictionDrift: driftGuard(g, input)
         case .ringLoss: ringLossGuard(g, input)
+        case .baselineInterference: interferenceGuard(g, since: input.baseline, canary: input.canary, reference: input.reference)
         }
     }
 

@@ -40,6 +40,9 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
     /// Windows refused because they could not merge (settings or edges).
     public private(set) var refusedWindows: UInt64 = 0
     public private(set) var lastRefusal: String?
+    /// The baseline before the start (RolloutEvent.reference); journaled
+    /// with the machine, so a recovered rollout keeps it.
+    public private(set) var baselineReference: BaselineReference?
 
     private var baselineData = ArmData()
     private var canaryData = ArmData()
@@ -108,6 +111,10 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
         case .staleAgents(let ids, _):
             staleAgents = Array(Set(ids)).sorted()
             return []
+        case .reference(let reference, _):
+            guard phase == .pending, baselineReference == nil else { return [] }
+            baselineReference = reference
+            return []
         case .timeLeftOut(let stopped, let down, _):
             // Only a baking step's record reports it; a paused one's bake is frozen anyway.
             guard phase == .progressing else { return [] }
@@ -149,6 +156,12 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
             for window in [arm.cumulative, arm.recent.sum].compactMap({ $0 }) {
                 if let problem = window.countsProblem() { return "the \(name) arm's data: \(problem)" }
             }
+        }
+        if let reference = baselineReference?.window {
+            if reference.model != plan.model || reference.version != plan.baseline {
+                return "its baseline reference is of \(reference.model)/\(reference.version), not of the plan's baseline \(plan.model)/\(plan.baseline)"
+            }
+            if let problem = reference.countsProblem() { return "the baseline reference: \(problem)" }
         }
         return nil
     }
@@ -214,7 +227,7 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
         let canary = canaryData.cumulative ?? Self.empty(like: template, version: plan.canary)
         let input = JudgeInput(
             baseline: baseline, canary: canary, recentBaseline: baselineData.recentMerged(like: baseline),
-            recentCanary: canaryData.recentMerged(like: canary))
+            recentCanary: canaryData.recentMerged(like: canary), reference: baselineReference)
         latestVerdicts = Judge(plan: plan).evaluate(input)
     }
 
