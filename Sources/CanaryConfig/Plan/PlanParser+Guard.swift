@@ -35,7 +35,7 @@ extension PlanParser {
         if let n = fields["mixture_sd"] { g.mixtureSD = n.number(in: 0...Double.infinity) ?? g.mixtureSD }
         if let n = fields["min_samples"], let count = n.integer(in: 0...Int64.max) { g.minSamples = UInt64(count) }
         if let source = fields["source"]?.oneOf(DriftSource.self) { g.source = source }
-        if let n = fields["reference"], let ms = n.durationMs(in: 1...Int64.max) {
+        if let n = fields["reference"], hasUnit(n), let ms = n.durationMs(in: 1...Int64.max) {
             if ms > Guard.maxReferenceMs {
                 n.fail("reference \(n.quoted) is longer than \(BaselineReference.text(Guard.maxReferenceMs)), what the coordinator keeps of each version's windows")
             }
