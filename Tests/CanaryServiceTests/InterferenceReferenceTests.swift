@@ -1,5 +1,5 @@
 import CanaryConfig
-import CanaryCoordinator
+@testable import CanaryCoordinator
 import CanaryCore
 import CanaryWire
 import Foundation
@@ -87,5 +87,26 @@ struct InterferenceReferenceTests {
         let verdict = try #require(current.verdicts.first { $0.evidence.guardName == "baseline_interference_latency_p99" })
         #expect(verdict.isPass)
         #expect(verdict.evidence.sentence.contains("no reference, no baseline requests in the 5 m before the rollout began"), "\(verdict.evidence.sentence)")
+    }
+
+    @Test("the kept past places a period's edge to a fifth of its age, for 3 s as for 5 m, and forgets what is older than 10 m")
+    func periods() throws {
+        var references = BaselineReferences()
+        var now: Int64 = 0
+        // 15 min of one 250 ms window every 250 ms.
+        while now < 900_000 {
+            now += 250
+            var latency = try LatencyHistogram(settings: .fleetDefault)
+            latency.record(micros: 20_000, count: 10)
+            references.add(Window(agentID: "a", model: "m", version: "v1", startMs: now - 250, endMs: now, requestCount: 10, latency: latency), atMs: now)
+        }
+        for asked in [3_000, 300_000, 600_000] as [Int64] {
+            let reference = references.reference(model: "m", version: "v1", askedMs: asked, nowMs: now)
+            #expect(reference.coveredMs <= asked && reference.coveredMs >= asked * 3 / 4, "asked \(asked): covered \(reference.coveredMs)")
+            // Whole windows counted within the period: one may have begun just before it.
+            let requests = reference.window?.requestCount ?? 0
+            #expect(requests >= UInt64(reference.coveredMs / 250) * 10 && requests <= UInt64(asked / 250 + 1) * 10, "asked \(asked): \(requests)")
+        }
+        #expect(references.reference(model: "m", version: "v2", askedMs: 3_000, nowMs: now).window == nil)
     }
 }
