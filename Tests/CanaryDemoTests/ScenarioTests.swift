@@ -76,9 +76,9 @@ struct ScenarioTests {
     /// rolled back on the baseline compared with its warm-up, with
     /// evidence naming the baseline; the canary-vs-baseline guards pass.
     @Test func baselineInterferenceRollsBack() async throws {
-        let s = try await expectRollback("baseline-interference", guardName: "baseline_interference_latency_p99")
+        let s = try await expectRollback("baseline-interference", guardName: "baseline_interference_latency_p95")
         let reason = s.decisionReason ?? ""
-        #expect(reason.contains("baseline v41 p99") && reason.contains("since the rollout began"), "\(reason)")
+        #expect(reason.contains("baseline v41 p95") && reason.contains("since the rollout began"), "\(reason)")
         #expect(!s.trippedGuards.contains("latency_p99"), "tripped \(s.trippedGuards)")
     }
 
