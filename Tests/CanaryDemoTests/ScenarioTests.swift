@@ -27,7 +27,8 @@ struct ScenarioTests {
 
     /// A regression: rolled back on the expected guard, after the fault
     /// began (never before), and every route page back at 0 % canary.
-    func expectRollback(_ scenario: String, guardName: String, speed: Double = fast, rps: Double? = 2_000) async throws {
+    @discardableResult
+    func expectRollback(_ scenario: String, guardName: String, speed: Double = fast, rps: Double? = 2_000) async throws -> DemoSummary {
         let s = try await run(scenario, speed: speed, rps: rps)
         #expect(s.outcome == "rolled_back", "\(scenario): \(s.outcome) — \(s.decisionReason ?? "")")
         #expect(s.trippedGuards.contains(guardName), "\(scenario): tripped \(s.trippedGuards), expected \(guardName)")
@@ -38,6 +39,7 @@ struct ScenarioTests {
         #expect(s.routePagesCanaryPPM.values.allSatisfy { $0 == 0 }, "\(scenario): route pages \(s.routePagesCanaryPPM)")
         if let zero = s.lastRouteZeroMs { #expect(zero >= decision - 50) }
         #expect(s.samplesCountedTotal == s.samplesWrittenTotal, "\(scenario): written \(s.samplesWritten), counted \(s.samplesCounted)")
+        return s
     }
 
     /// A healthy rollout: promoted, every page at 100 % canary.
@@ -68,6 +70,16 @@ struct ScenarioTests {
 
     @Test func predictionDriftRollsBack() async throws {
         try await expectRollback("prediction-drift", guardName: "prediction_drift")
+    }
+
+    /// The canary's start makes the baseline 1.5× slower (a shared GPU):
+    /// rolled back on the baseline compared with its warm-up, with
+    /// evidence naming the baseline; the canary-vs-baseline guards pass.
+    @Test func baselineInterferenceRollsBack() async throws {
+        let s = try await expectRollback("baseline-interference", guardName: "baseline_interference_latency_p95")
+        let reason = s.decisionReason ?? ""
+        #expect(reason.contains("baseline v41 p95") && reason.contains("since the rollout began"), "\(reason)")
+        #expect(!s.trippedGuards.contains("latency_p99"), "tripped \(s.trippedGuards)")
     }
 
     /// Real time: its evidence is sample counts; the scenario caps the speed.

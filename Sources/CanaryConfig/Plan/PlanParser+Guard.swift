@@ -3,7 +3,7 @@ import CanaryCore
 extension PlanParser {
     static let guardKeys: Set<String> = [
         "name", "metric", "max", "min", "tolerance", "margin", "threshold", "min_samples", "psi_max", "js_max",
-        "source", "mixture_sd",
+        "source", "mixture_sd", "of", "reference",
     ]
 
     static func parseGuard(_ node: ConfigNode) -> Guard? {
@@ -13,8 +13,13 @@ extension PlanParser {
             return nil
         }
         guard let metric = metricNode.oneOf(GuardMetric.self) else { return nil }
-        var g = Guard(name: fields["name"]?.string(), metric: metric)
-        let isLatencyQuantile = metric.quantile != nil
+        // baseline_interference compares one of the baseline's metrics: its
+        // values and slack have that metric's units.
+        let of = metric == .baselineInterference
+            ? fields["of"]?.oneOf(Guard.interferenceMetrics.map(\.rawValue), what: "baseline metric").flatMap(GuardMetric.init) : nil
+        var g = Guard(name: fields["name"]?.string() ?? of.map { "baseline_interference_\($0.rawValue)" }, metric: metric)
+        g.interferenceOf = of
+        let isLatencyQuantile = (of ?? metric).quantile != nil
         if let n = fields["max"] {
             g.max = isLatencyQuantile ? latencyMs(n, positive: true) : n.fraction(in: 0...1)
         }
@@ -30,12 +35,33 @@ extension PlanParser {
         if let n = fields["mixture_sd"] { g.mixtureSD = n.number(in: 0...Double.infinity) ?? g.mixtureSD }
         if let n = fields["min_samples"], let count = n.integer(in: 0...Int64.max) { g.minSamples = UInt64(count) }
         if let source = fields["source"]?.oneOf(DriftSource.self) { g.source = source }
+        if let n = fields["reference"], hasUnit(n), let ms = n.durationMs(in: 1...Int64.max) {
+            if ms > Guard.maxReferenceMs {
+                n.fail("reference \(n.quoted) is longer than \(BaselineReference.text(Guard.maxReferenceMs)), what the coordinator keeps of each version's windows")
+            }
+            g.referenceMs = ms
+        }
 
         // Which keys make sense for which metric.
         func reject(_ key: String, _ why: String) {
             fields[key]?.fail("\(key) does not apply to \(metric.rawValue): \(why)")
         }
+        if metric != .baselineInterference {
+            reject("of", "only baseline_interference watches another metric")
+            reject("reference", "only baseline_interference compares with the period before the rollout")
+        }
         switch metric {
+        case .baselineInterference:
+            for key in ["max", "min"] { reject(key, "it compares the baseline with itself before the rollout; give a tolerance") }
+            for key in ["psi_max", "js_max", "source"] { reject(key, "drift settings belong to prediction_drift") }
+            if fields["of"] == nil {
+                node.fail("baseline_interference needs of: the baseline metric it watches, one of \(Guard.interferenceMetrics.map(\.rawValue).joined(separator: ", "))")
+            }
+            if fields["tolerance"] == nil {
+                node.fail("baseline_interference needs a tolerance: how much worse than before the rollout the baseline may get (e.g. tolerance: 20%)")
+            }
+            if of == .latencyOver, fields["threshold"] == nil { node.fail("baseline_interference of latency_over needs a threshold (e.g. threshold: 250ms)") }
+            if let of, of != .latencyOver { reject("threshold", "only latency_over takes a threshold, this one watches \(of.rawValue)") }
         case .errorRate, .latencyP50, .latencyP95, .latencyP99, .latencyOver:
             reject("min", "it limits from above, use max")
             reject("psi_max", "drift thresholds belong to prediction_drift")

@@ -59,10 +59,19 @@ enum PlanParser {
         var guards: [Guard] = []
         if let node = root["guards"] {
             var seen: Set<String> = []
+            var reference: Int64?
             for item in node.list() ?? [] {
                 guard let parsed = parseGuard(item) else { continue }
                 if !seen.insert(parsed.name).inserted {
                     item.fail("guard name \"\(parsed.name)\" is used twice; give one of them a distinct name")
+                }
+                // One reference period: the coordinator hands the rollout one.
+                if parsed.metric == .baselineInterference {
+                    let ms = parsed.referenceMs ?? Guard.defaultReferenceMs
+                    if let first = reference, first != ms {
+                        item.fail("guard \(parsed.name) asks a reference of \(BaselineReference.text(ms)), an earlier baseline_interference guard \(BaselineReference.text(first)); every baseline_interference guard of a plan shares one reference period")
+                    }
+                    reference = reference ?? ms
                 }
                 guards.append(parsed)
             }

@@ -18,12 +18,17 @@ public enum PlanSpeed {
         guard var root = composed ?? nil, case .mapping = root else {
             throw ConfigError(file: "plan", message: "the plan is not a YAML mapping")
         }
+        let shrink = { (text: String) in
+            DurationText.milliseconds(text).map { DurationText.text(milliseconds: max(1, Int64((Double($0) / speed).rounded()))) }
+        }
         for path in durationPaths {
-            root = rewrite(root, path: path[...]) { text in
-                DurationText.milliseconds(text).map {
-                    DurationText.text(milliseconds: max(1, Int64((Double($0) / speed).rounded())))
-                }
-            }
+            root = rewrite(root, path: path[...], shrink)
+        }
+        // A baseline_interference guard's reference period is a duration too.
+        if case .mapping(var mapping) = root, case .sequence(var guards)? = mapping[Node("guards")] {
+            guards = Node.Sequence(guards.map { rewrite($0, path: ["reference"], shrink) }, guards.tag, guards.style, guards.mark)
+            mapping[Node("guards")] = .sequence(guards)
+            root = .mapping(mapping)
         }
         do {
             return try Yams.serialize(node: root)

@@ -52,6 +52,8 @@ public actor CoordinatorEngine {
     /// The run clock; the periods below are on it.
     var clock: RunClock
     var aggregates = SecondAggregates()
+    /// Every version's recent past, for the reference of a rollout's start.
+    var references = BaselineReferences()
     var lastPublishMs: Int64 = 0
     var lastMetricsMs: Int64 = 0
     var lastSnapshotMs: [String: Int64] = [:]
@@ -61,11 +63,12 @@ public actor CoordinatorEngine {
     var journalHealth = JournalHealth()
     /// False while a failed commit's memory could not yet be rebuilt from the journal.
     var memoryIsJournal = true
-    /// The route book and the second buckets as of the last commit: what a
+    /// The route book, the second buckets and the references as of the last commit: what a
     /// failed commit puts back, and the tables that are republished. Both
     /// small, and copied on write.
     var committedRoutes: RouteBook
     var committedAggregates = SecondAggregates()
+    var committedReferences = BaselineReferences()
     public internal(set) var counters = WireCounters()
     /// Per allowed key: the agents it speaks for and what it had refused.
     var keyLedger: KeyLedger
@@ -122,6 +125,7 @@ public actor CoordinatorEngine {
             aggregates.add(window)
             pending.counted.append(window)
             if fleet.feedsDecisions(window) {
+                references.add(window, atMs: now.runMs)
                 let step = registry.feed(window, now: now)
                 for id in step.fed { fed[id, default: []].append(window) }
                 for decision in step.decided { decided.insert(decision.event.rolloutID) }
@@ -262,6 +266,7 @@ public actor CoordinatorEngine {
         // is seen as a change and gets its table.
         committedRoutes = routes
         committedAggregates = aggregates
+        committedReferences = references
         counters.countedWindows += UInt64(step.counted.count)
         for window in step.counted {
             fleet.noteCounted(agentID: window.agentID, epoch: window.agentEpoch, endMs: window.endMs, nowMs: now.wallMs)

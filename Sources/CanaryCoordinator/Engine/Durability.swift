@@ -44,6 +44,7 @@ extension CoordinatorEngine {
         staged.removeAll()
         routes = committedRoutes
         aggregates = committedAggregates
+        references = committedReferences
         memoryIsJournal = rebuildFromJournal(now: now)
         if began {
             logger.error("\(error) (\(error.cause)); deciding stopped: no window is acked, no step taken and no new route table published until the journal commits again (tried every \(JournalHealth.probeMs) ms)")

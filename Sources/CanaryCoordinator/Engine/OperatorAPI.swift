@@ -35,6 +35,10 @@ extension CoordinatorEngine {
         registry.insert(RolloutEntry(id: id, planSource: planSource, createdMs: now.wallMs, updatedMs: now.wallMs, updatedRunMs: now.runMs,
                                      machine: RolloutMachine(plan: plan), lastDecision: nil))
         _ = registry.handle(.staleAgents(RolloutRegistry.staleAgents(of: plan.model, in: fleet), at: now.runMs), id: id, now: now)
+        if let askedMs = plan.interferenceReferenceMs {
+            let reference = references.reference(model: plan.model, version: plan.baseline, askedMs: askedMs, nowMs: now.runMs)
+            _ = registry.handle(.reference(reference, at: now.runMs), id: id, now: now)
+        }
         pending.batch.events.append(EventRecord(rolloutID: id, tMs: now.wallMs, kind: "command", action: "start",
                                                 reason: "rollout \(plan.name) started: \(plan.model) \(plan.baseline)→\(plan.canary)",
                                                 payloadJSON: Self.json(plan)))

@@ -151,10 +151,12 @@ extension CoordinatorEngine {
     }
 
     /// A model (or one of its versions) evicted from the book: its second
-    /// aggregates and `/metrics` series go with it.
+    /// aggregates, references and `/metrics` series go with it.
     func forget(_ eviction: ModelBook.Eviction, now: Moment) {
         aggregates.forget(model: eviction.model, versions: eviction.versions)
         committedAggregates.forget(model: eviction.model, versions: eviction.versions)
+        references.forget(model: eviction.model, versions: eviction.versions)
+        committedReferences.forget(model: eviction.model, versions: eviction.versions)
         metrics.forget(model: eviction.model, versions: eviction.versions)
         if eviction.wholeModel { counters.evictedModels += 1 } else { counters.evictedVersions += UInt64(eviction.versions.count) }
         let what = eviction.wholeModel ? "model \(eviction.model.prefix(256))" : "version \(eviction.model.prefix(256))/\(eviction.versions.first?.prefix(256) ?? "")"

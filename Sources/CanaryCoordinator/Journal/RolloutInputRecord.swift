@@ -68,6 +68,7 @@ public struct RolloutInputRecord: Codable, Sendable, Equatable, FetchableRecord,
             case .staleAgents(let ids, let t): ("stale_agents", t, Data(CoordinatorEngine.json(ids).utf8))
             case .timeLeftOut(let stopped, let down, let t):
                 ("time_left_out", t, Data(CoordinatorEngine.json(LeftOut(stoppedMs: stopped, downMs: down)).utf8))
+            case .reference(let reference, let t): ("reference", t, Data(CoordinatorEngine.json(reference).utf8))
             case .tick: nil
             }
             if let row { rows.append(RolloutInputRecord(rolloutID: rolloutID, runMs: row.runMs, wallMs: wallMs, kind: row.kind, body: row.body)) }
@@ -98,6 +99,7 @@ public struct RolloutInputRecord: Codable, Sendable, Equatable, FetchableRecord,
                 }
             case "command": return [.command(try decoder.decode(OperatorCommand.self, from: body), at: runMs)]
             case "stale_agents": return [.staleAgents(try decoder.decode([String].self, from: body), at: runMs)]
+            case "reference": return [.reference(try decoder.decode(BaselineReference.self, from: body), at: runMs)]
             case "time_left_out":
                 let left = try decoder.decode(LeftOut.self, from: body)
                 return [.timeLeftOut(stoppedMs: left.stoppedMs, downMs: left.downMs, at: runMs)]

@@ -36,7 +36,8 @@ extension Judge {
             return MixtureSPRT.binomialContrast(
                 canaryEvents: nC - min(nC, canary.correctCount), canaryTotal: nC,
                 baselineEvents: nB - min(nB, baseline.correctCount), baselineTotal: nB, scale: 1, offset: drop)
-        case .predictionDrift, .ringLoss:
+        case .predictionDrift, .ringLoss, .baselineInterference:
+            // Interference is the baseline against its own past, not a comparison of arms.
             return nil
         }
     }

@@ -54,6 +54,7 @@ public struct Judge: Sendable {
         case .accuracy: accuracyGuard(g, input)
         case .predictionDrift: driftGuard(g, input)
         case .ringLoss: ringLossGuard(g, input)
+        case .baselineInterference: interferenceGuard(g, since: input.baseline, canary: input.canary, reference: input.reference)
         }
         return verdict.compared(with: input.comparedArm)
     }

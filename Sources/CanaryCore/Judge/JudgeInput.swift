@@ -4,6 +4,7 @@
 /// `baseline` is the arm the canary is compared with: the whole
 /// baseline, or the plan's control arm (``RolloutMachine/comparisonArm``),
 /// as `comparedWith` names it.
+/// And the baseline before the rollout began, for `baseline_interference`.
 public struct JudgeInput: Sendable, Equatable, Codable {
     public var baseline: Window
     public var canary: Window
@@ -24,13 +25,18 @@ public struct JudgeInput: Sendable, Equatable, Codable {
     public var stepLabeled: UInt64?
     public var stepRequests: UInt64?
 
+    /// The baseline before the rollout began, for `baseline_interference`
+    /// guards; nil when the coordinator gave the machine none.
+    public var reference: BaselineReference?
+
     /// "baseline" or "control"; nil (inputs encoded before it existed) is
     /// the baseline.
     public var comparedWith: String?
 
     public init(baseline: Window, canary: Window, recentBaseline: Window, recentCanary: Window, comparedWith: String? = nil,
                 closedStrata: [StratifiedContrast]? = nil, openBaseline: Window? = nil, openCanary: Window? = nil,
-                requiresEvidence: Bool = false, canaryShare: Double = 0.1, stepLabeled: UInt64? = nil, stepRequests: UInt64? = nil) {
+                requiresEvidence: Bool = false, canaryShare: Double = 0.1, stepLabeled: UInt64? = nil, stepRequests: UInt64? = nil,
+                reference: BaselineReference? = nil) {
         self.baseline = baseline
         self.canary = canary
         self.recentBaseline = recentBaseline
@@ -43,6 +49,7 @@ public struct JudgeInput: Sendable, Equatable, Codable {
         self.stepLabeled = stepLabeled
         self.stepRequests = stepRequests
         self.comparedWith = comparedWith
+        self.reference = reference
     }
 
     /// The name of the compared arm, as the evidence says it.

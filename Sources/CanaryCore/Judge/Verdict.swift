@@ -58,6 +58,13 @@ public struct Evidence: Sendable, Equatable, Hashable, Codable {
     public var comparedWith: String?
     /// One line a human can read in the decision log.
     public var sentence: String
+    /// `baseline_interference`: the baseline's value in the reference
+    /// period before the rollout (`baseline` is its value since the start,
+    /// `canary` the canary's over the same time), its requests, and how
+    /// long the reference really spans.
+    public var reference: Double?
+    public var referenceSamples: UInt64?
+    public var referenceMs: Int64?
 
     public init(
         guardName: String, metric: GuardMetric, kind: EvidenceKind, canary: Double? = nil, baseline: Double? = nil,

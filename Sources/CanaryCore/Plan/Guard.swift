@@ -13,6 +13,9 @@ public enum GuardMetric: String, Sendable, Equatable, Hashable, Codable, CaseIte
     case predictionDrift = "prediction_drift"
     /// Share of samples the agent lost from its shared-memory ring.
     case ringLoss = "ring_loss"
+    /// The baseline's own error rate or latency since the rollout began
+    /// against the period just before it (Judge+Interference.swift).
+    case baselineInterference = "baseline_interference"
 
     /// The quantile a latency quantile guard watches.
     public var quantile: Double? {
@@ -66,6 +69,12 @@ public struct Guard: Sendable, Equatable, Hashable, Codable {
     /// Standard deviation of the mSPRT normal mixture, in units of the tested
     /// difference of shares: the effect size the test is most sensitive to.
     public var mixtureSD: Double
+    /// `baseline_interference`: the metric of the baseline it watches
+    /// (error rate, a latency quantile or the share over a threshold).
+    public var interferenceOf: GuardMetric?
+    /// `baseline_interference`: how long before the start the reference
+    /// period reaches back (nil: ``Guard/defaultReferenceMs``).
+    public var referenceMs: Int64?
 
     public init(
         name: String? = nil, metric: GuardMetric, max: Double? = nil, min: Double? = nil, tolerance: Double? = nil,
@@ -90,6 +99,7 @@ public struct Guard: Sendable, Equatable, Hashable, Codable {
     public var isRelative: Bool {
         switch metric {
         case .errorRate, .latencyP50, .latencyP95, .latencyP99, .latencyOver, .accuracy: tolerance != nil
+        case .baselineInterference: tolerance != nil
         case .predictionDrift, .ringLoss: false
         }
     }

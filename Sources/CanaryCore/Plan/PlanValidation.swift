@@ -47,6 +47,7 @@ extension RolloutPlan {
             if !(g.margin >= 0) || !g.margin.isFinite { issues.append("guard \(g.name): margin must be ≥ 0") }
             if g.mixtureSD <= 0 { issues.append("guard \(g.name): mixture_sd must be positive") }
         }
+        issues += interferenceIssues()
         if !issues.isEmpty {
             throw PlanError(issues: issues.map { PlanIssue(file: file, line: 0, message: $0) })
         }

@@ -54,7 +54,7 @@ public struct JournalReplayer: Sendable {
             case .window: windows += 1
             case .tick: ticks += 1
             case .command: commands += 1
-            case .staleAgents, .timeLeftOut: break
+            case .staleAgents, .timeLeftOut, .reference: break
             }
             decisions += machine.handle(event)
         }

@@ -29,6 +29,10 @@ public enum RolloutEvent: Sendable, Equatable, Codable {
     /// previous set; empty = all live). While any is stale the rollout does
     /// not advance: their missing windows could hide a regression.
     case staleAgents([String], at: Int64)
+    /// The baseline over the period before the start, for the plan's
+    /// `baseline_interference` guards: taken once, while still pending
+    /// (the coordinator sends it just before `.start`), later ones ignored.
+    case reference(BaselineReference, at: Int64)
     /// Time the caller's clock left out — the coordinator was stopped or
     /// down that long — so a step's record can say how much of its span
     /// was not counted. Changes no duration: they never included it.

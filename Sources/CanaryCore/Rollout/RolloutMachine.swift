@@ -41,6 +41,9 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
     /// Windows refused because they could not merge (settings or edges).
     public private(set) var refusedWindows: UInt64 = 0
     public private(set) var lastRefusal: String?
+    /// The baseline before the start (RolloutEvent.reference); journaled
+    /// with the machine, so a recovered rollout keeps it.
+    public private(set) var baselineReference: BaselineReference?
 
     private(set) var baselineData = ArmData()
     private(set) var canaryData = ArmData()
@@ -125,6 +128,10 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
         case .staleAgents(let ids, _):
             staleAgents = Array(Set(ids)).sorted()
             return []
+        case .reference(let reference, _):
+            guard phase == .pending, baselineReference == nil else { return [] }
+            baselineReference = reference
+            return []
         case .timeLeftOut(let stopped, let down, _):
             // Only a baking step's record reports it; a paused one's bake is frozen anyway.
             guard phase == .progressing else { return [] }
@@ -166,6 +173,12 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
             for window in [arm.cumulative, arm.recent.sum].compactMap({ $0 }) {
                 if let problem = window.countsProblem() { return "the \(name) arm's data: \(problem)" }
             }
+        }
+        if let reference = baselineReference?.window {
+            if reference.model != plan.model || reference.version != plan.baseline {
+                return "its baseline reference is of \(reference.model)/\(reference.version), not of the plan's baseline \(plan.model)/\(plan.baseline)"
+            }
+            if let problem = reference.countsProblem() { return "the baseline reference: \(problem)" }
         }
         return nil
     }
@@ -245,7 +258,8 @@ public struct RolloutMachine: Sendable, Equatable, Codable {
             recentCanary: canaryData.recentMerged(like: canary), comparedWith: compared.name, closedStrata: strata.closed,
             openBaseline: strata.baseline, openCanary: strata.canary, requiresEvidence: requiresEvidence,
             canaryShare: comparedCanaryShare,
-            stepLabeled: canaryData.stepLabeled ?? 0, stepRequests: canaryData.stepRequests)
+            stepLabeled: canaryData.stepLabeled ?? 0, stepRequests: canaryData.stepRequests,
+            reference: baselineReference)
         latestVerdicts = Judge(plan: plan).evaluate(input)
     }
 

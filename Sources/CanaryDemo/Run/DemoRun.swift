@@ -108,12 +108,27 @@ final class DemoRun {
         try await waitForAgents()
         say("  \(replicas.count) agents and the simulator up (\(processes.children.count) processes)")
         if options.openBrowser { openBrowser(url) }
+        try await warmUp()
 
         let view = try await api.startRollout(planYAML: try PlanSpeed.scaled(planSource, speed: speed))
         summary.rolloutID = view.id
         startMs = DemoClock.nowMs()
         summary.rolloutStartedMs = startMs
         say("  rollout \(view.id) started\n")
+    }
+
+    /// Baseline traffic before the start, for as long as the scenario asks:
+    /// the coordinator keeps it as the baseline's reference.
+    func warmUp() async throws {
+        guard scenario.warmup.milliseconds > 0 else { return }
+        let ms = scenario.warmup.scaled(by: speed).milliseconds
+        say("  warming up: \(DurationText.seconds(milliseconds: ms)) of baseline traffic before the rollout starts")
+        let deadline = DemoClock.nowMs() + ms
+        while DemoClock.nowMs() < deadline {
+            try processes.checkAlive(coordinatorExpected: true, starting: false)
+            try checkInterrupted()
+            await ChildProcess.pause(.milliseconds(50))
+        }
     }
 
     func agentName(_ i: Int) -> String { "agent \(replicas[i].version)#\(replicas[i].index)" }

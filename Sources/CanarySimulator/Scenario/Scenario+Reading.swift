@@ -9,6 +9,7 @@ extension Scenario {
     static let keys: Set<String> = [
         "name", "description", "plan", "plan_file", "replicas", "traffic", "window", "baseline", "canary",
         "faults", "actions", "expect", "max_speed", "timeout",
+        "warmup",
     ]
 
     /// Parses a scenario's text; `file` names it in errors.
@@ -50,6 +51,7 @@ extension Scenario {
                                   guardName: expect?["guard"]?.nonEmptyString())
         maxSpeed = root["max_speed"]?.number(in: 1...Double.infinity) ?? 1
         timeout = root["timeout"].flatMap(ScenarioDuration.init) ?? .init(milliseconds: 120_000)
+        warmup = root["warmup"].flatMap(ScenarioDuration.init) ?? .init(milliseconds: 0)
     }
 }
 

@@ -40,6 +40,9 @@ public struct Scenario: Sendable {
     public var maxSpeed: Double
     /// Give up (and report a timeout) after this long at real-time speed.
     public var timeout: ScenarioDuration
+    /// Traffic before the rollout starts: the baseline's reference period
+    /// for a `baseline_interference` guard (0: start as soon as the agents are up).
+    public var warmup: ScenarioDuration
     /// The scenario file's line where an inline (`plan: |`) plan's text
     /// starts, so the plan's issues point into the scenario file.
     var inlinePlanLine: Int?
