@@ -62,6 +62,40 @@ struct PlanParsingTests {
         #expect(plan.stepsPPM.last == 1_000_000)
     }
 
+    @Test("evidence keys: defaults, values, and each bad value refused on its line")
+    func evidenceKeys() throws {
+        let plan = try RolloutPlan.parse(yaml: Self.valid)
+        // Defaults; max_duration defaults to 10 m, the progress deadline here.
+        #expect(plan.evidence == EvidencePolicy(confidence: 0.99, confirmFromPPM: 0, maxBakeMs: 600_000, onInconclusive: .pause,
+                                               holdbackPPM: 50_000, stratumMs: 5_000))
+        let tight = Self.valid.replacingOccurrences(of: "progress_deadline: 10m", with: "progress_deadline: 2m")
+        #expect(try RolloutPlan.parse(yaml: tight).evidencePolicy.maxBakeMs == 120_000)
+        let written = Self.valid.replacingOccurrences(of: "on_breach: pause", with: """
+            on_breach: pause
+            promote_confidence: 95%
+            confirm_from: 50%
+            on_inconclusive: advance
+            holdback: 0
+            stratum: 10s
+            """).replacingOccurrences(of: "  min_samples_per_arm: 500", with: "  min_samples_per_arm: 500\n  max_duration: 5m")
+        let parsed = try RolloutPlan.parse(yaml: written).evidencePolicy
+        #expect(parsed == EvidencePolicy(confidence: 0.95, confirmFromPPM: 500_000, maxBakeMs: 300_000, onInconclusive: .advance,
+                                         holdbackPPM: 0, stratumMs: 10_000))
+        let cases: [(String, String, Int, String)] = [
+            ("on_breach: pause", "on_breach: pause\npromote_confidence: 1.5", 12, "is a bare number above 1"),
+            ("on_breach: pause", "on_breach: pause\npromote_confidence: 30%", 12, "promote_confidence must be at least 50 %"),
+            ("on_breach: pause", "on_breach: pause\nholdback: 50%", 12, "holdback \"50%\" must be below 50 %"),
+            ("on_breach: pause", "on_breach: pause\non_inconclusive: wait", 12, "on_inconclusive"),
+            ("on_breach: pause", "on_breach: pause\nstratum: 0s", 12, "stratum"),
+            ("  min_samples_per_arm: 500", "  min_samples_per_arm: 500\n  max_duration: 10s", 8, "shorter than bake.min_duration (30s)"),
+            ("  min_samples_per_arm: 500", "  min_samples_per_arm: 500\n  max_duration: 20m", 8, "longer than progress_deadline"),
+        ]
+        for (from, to, line, says) in cases {
+            let found = issues(Self.valid.replacingOccurrences(of: from, with: to))
+            #expect(found.count == 1 && found.first?.line == line && found.first?.message.contains(says) == true, "\(to): \(found)")
+        }
+    }
+
     @Test func unknownKeyIsReportedWithItsLine() {
         let found = issues(Self.valid.replacingOccurrences(of: "alpha: 0.01", with: "alpah: 0.01"))
         #expect(found.count == 1)

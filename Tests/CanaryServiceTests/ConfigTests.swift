@@ -54,7 +54,7 @@ struct ConfigTests {
         ("model: m\nversion: v\nring: {name: r}\n", 3, "must start with '/'"),
         ("model: m\nversion: v\nring: {name: /r}\nwindow: 5ms\n", 4, "between 100 ms"),
         ("model: m\nversion: v\nring: {name: /r}\nwindow: soon\n", 4, "duration"),
-        ("model: m\nversion: v\nring: {name: /r}\nrole: shadow\n", 4, "baseline or canary"),
+        ("model: m\nversion: v\nring: {name: /r}\nrole: shadow\n", 4, "baseline, canary, control"),
         ("model: m\nversion: v\nring: {name: /r}\nscore_bin_edges: [0.5, 0.2]\n", 4, "strictly increasing"),
         ("model: m\nversion: v\nring: {name: /r}\nhistogram: {significant_digits: 9}\n", 4, "between 1 and 5"),
         ("version: v\nring: {name: /r}\n", 1, "missing required key 'model'"),

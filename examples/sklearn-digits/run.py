@@ -49,10 +49,15 @@ analysis_window: 15s
 alpha: 0.01
 on_breach: rollback
 progress_deadline: 3m
+# 10 % advances once baked; 50 % and the promotion need positive evidence.
+confirm_from: 50%
 guards:
   - metric: error_rate
     max: 5%
     tolerance: 50%
+    # A baseline with no errors allows no excess without it: nothing could
+    # ever show the canary within tolerance.
+    margin: 0.5%
   - metric: latency_p50
     tolerance: 50%
     margin: 2ms
