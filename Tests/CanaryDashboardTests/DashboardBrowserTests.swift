@@ -91,7 +91,8 @@ import Testing
         let view = await world.coordinator.engine.rolloutView(id: rolloutID)
         #expect(view?.phase == .rolledBack)
         #expect(view?.canaryWeightPPM == 0)
-        let sentences = Set(view?.lastDecision?.evidence.map(\.sentence) ?? [])
+        // Each line: the sentence, then the guard's interval when it has one.
+        let sentences = Set(view?.lastDecision?.evidence.map { e in e.interval.map { "\(e.sentence); \($0)" } ?? e.sentence } ?? [])
         #expect(!sentences.isEmpty && sentences == Set(evidence), "page evidence \(evidence) vs engine \(sentences)")
         #expect(FileManager.default.fileExists(atPath: screenshot))
         if ProcessInfo.processInfo.environment["CANARY_UPDATE_SCREENSHOT"] != nil {

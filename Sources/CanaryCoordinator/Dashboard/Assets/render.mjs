@@ -103,8 +103,10 @@ export function renderLog(view, p) {
   p.log.replaceChildren(...decisions.map(d => el('li', { class: `a-${d.action}`, 'data-action': d.action },
     el('span', { class: 'when' }, clock(d.atMs)), el('span', { class: 'action' }, d.action.replace('_', ' ')),
     el('span', {}, `→ canary ${pct(d.weightsPPM[view.canary] || 0)} · ${d.reason.startsWith('guard failed:') && d.evidence && d.evidence.length ? 'guard failed:' : d.reason}`),
-    d.evidence && d.evidence.length && (d.action === 'rollback' || d.action === 'pause' || d.action === 'abort')
-      ? el('ul', {}, d.evidence.map(e => el('li', { class: 'evidence' }, e.sentence))) : null)));
+    // Every decision with evidence shows it: a breach's numbers, and what an
+    // advance or an inconclusive pause stood on (each relative guard's bounds).
+    d.evidence && d.evidence.length
+      ? el('ul', {}, d.evidence.map(e => el('li', { class: 'evidence' }, e.interval ? `${e.sentence}; ${e.interval}` : e.sentence))) : null)));
   if (!decisions.length) p.log.append(el('li', { class: 'muted' }, 'No decision yet.'));
 }
 
