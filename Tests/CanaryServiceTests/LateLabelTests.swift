@@ -141,6 +141,8 @@ struct LateLabelTests {
                 min: 80%
                 min_samples: 50
             """
+        // A start needs both versions live (409 no_live_agents otherwise).
+        try await coordinator.waitForAgents(model: model, versions: ["v1", "v2"])
         let started = try await TestHTTP.request("POST", coordinator.url + "/api/v1/rollouts", body: plan)
         let id = try #require((try started.json() as? [String: Any])?["id"] as? String, "\(started.text)")
         // Both serve; every label comes later, label only: the baseline
